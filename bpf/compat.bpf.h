@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel and architecture differences, collected in one place. Each names the change
+ * that made it necessary; accessors pick the right field with CO-RE at load time.
+ */
+#ifndef TRACERD_COMPAT_BPF_H
+#define TRACERD_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+/*
+ * Syscall numbers: the raw sys_enter/sys_exit tracepoints pass the number, not the name,
+ * and vmlinux.h carries no __NR_* macros. -1 marks a syscall the architecture lacks.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define NR_write 1
+#define NR_open 2
+#define NR_close 3
+#define NR_pwrite64 18
+#define NR_writev 20
+#define NR_connect 42
+#define NR_sendto 44
+#define NR_sendmsg 46
+#define NR_creat 85
+#define NR_openat 257
+#define NR_pwritev 296
+#define NR_sendmmsg 307
+#define NR_pwritev2 328
+#define NR_openat2 437
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_write 64
+#define NR_open -1
+#define NR_close 57
+#define NR_pwrite64 68
+#define NR_writev 66
+#define NR_connect 203
+#define NR_sendto 206
+#define NR_sendmsg 211
+#define NR_creat -1
+#define NR_openat 56
+#define NR_pwritev 70
+#define NR_sendmmsg 269
+#define NR_pwritev2 287
+#define NR_openat2 437
+#else
+#error "tracerd: syscall numbers for this architecture are missing"
+#endif
+
+#define AT_FDCWD -100
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+
+/* The syscall number at sys_exit, where the tracepoint does not pass it. */
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#else
+	return BPF_CORE_READ(regs, syscallno);
+#endif
+}
+
+/*
+ * Kernel 6.13 ("fs: port files to file_ref") replaced
+ * file->f_count (atomic_long_t, 1 = one reference) by file->f_ref (file_ref_t,
+ * 0 = one reference).
+ */
+struct file___pre_6_13 {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline long file_refcount(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	return BPF_CORE_READ((struct file___pre_6_13 *)file, f_count.counter);
+}
+
+/* struct mount embeds the struct vfsmount that paths point to (fs/mount.h). */
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
+{
+	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+}
+
+static __always_inline struct vfsmount *mount_vfsmount(struct mount *mnt)
+{
+	return (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+}
+
+#endif

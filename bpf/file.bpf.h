@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Files: every open (failed ones too) as one record; writes to regular files summed per
+ * open file per process in a map and reported once, when the process closes its last
+ * reference, or by the daemon when the process exits or the trace ends.
+ */
+#ifndef TRACERD_FILE_BPF_H
+#define TRACERD_FILE_BPF_H
+
+#include "path.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct write_key);
+	__type(value, struct write_totals);
+} write_totals SEC(".maps");
+
+struct open_args {
+	int dfd;
+	const char *filename;
+	__u32 flags;
+};
+
+static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct open_args *a)
+{
+	struct open_how *how;
+
+	if (nr == NR_openat || nr == NR_openat2) {
+		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->filename = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		if (nr == NR_openat) {
+			a->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			return true;
+		}
+		how = (struct open_how *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a->flags = 0;
+		bpf_probe_read_user(&a->flags, sizeof(a->flags), &how->flags);
+		return true;
+	}
+	a->dfd = AT_FDCWD;
+	a->filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (nr == NR_open)
+		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	else
+		a->flags = O_CREAT | O_WRONLY | O_TRUNC; /* creat() */
+	return true;
+}
+
+/* A failed open: the path as asked for, and what a relative one was relative to. */
+static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
+					       struct open_args *a)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	char *data = rec->data;
+	struct file *dir;
+	long n;
+	int walk;
+
+	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX, a->filename);
+	rec->path.off = *off;
+	rec->path.len = n > 1 ? n - 1 : 0;
+	if (n == TRACERD_PATH_MAX)
+		rec->flags |= OPEN_PATH_TRUNCATED;
+	if (n <= 1)
+		return;
+	*off += n - 1;
+	if (data[rec->path.off & DATA_OFF_MASK] == '/')
+		return;
+	rec->flags |= OPEN_PATH_RELATIVE;
+	if (a->dfd == AT_FDCWD) {
+		walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+				 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+	} else {
+		dir = fd_to_file(a->dfd);
+		if (!dir)
+			return;
+		walk = path_walk((__u64)BPF_CORE_READ(dir, f_path.dentry),
+				 (__u64)BPF_CORE_READ(dir, f_path.mnt));
+	}
+	if (path_copy(data, off, walk, &rec->base) & PATH_WALK_TRUNCATED)
+		rec->flags |= OPEN_BASE_TRUNCATED;
+}
+
+static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
+{
+	struct open_args a = {};
+	struct rec_open *rec;
+	struct file *file;
+	__u32 off = 0;
+
+	open_args_read(regs, nr, &a);
+	rec = record_buf_get();
+	if (!rec)
+		return;
+	header_fill(&rec->h, REC_OPEN, 0);
+	rec->ret = ret;
+	rec->open_flags = a.flags;
+	rec->flags = 0;
+	rec->pad = 0;
+	rec->path.off = rec->path.len = 0;
+	rec->base.off = rec->base.len = 0;
+	file = ret >= 0 ? fd_to_file(ret) : NULL;
+	if (file) {
+		if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+			rec->flags |= OPEN_PATH_TRUNCATED;
+	} else {
+		open_put_requested(rec, &off, &a);
+	}
+	rec->h.size = sizeof(*rec) + off;
+	record_output(rec, sizeof(*rec) + off, REC_OPEN);
+}
+
+/* A write record: the first one for an open file, or the closing one with the totals. */
+static __always_inline void write_record_output(__u16 type, struct write_key *key,
+						struct write_totals *totals, struct file *file)
+{
+	struct rec_write *rec = record_buf_get();
+	__u32 off = 0;
+
+	if (!rec)
+		return;
+	header_fill(&rec->h, type, 0);
+	rec->key = *key;
+	rec->totals = *totals;
+	rec->flags = 0;
+	rec->pad = 0;
+	if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+		rec->flags |= OPEN_PATH_TRUNCATED;
+	rec->h.size = sizeof(*rec) + off;
+	record_output(rec, sizeof(*rec) + off, type);
+}
+
+static __always_inline void file_write_account(struct file *file, long ret)
+{
+	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .file = (__u64)file };
+	struct write_totals first = { .bytes = ret, .writes = 1 };
+	struct write_totals *t;
+
+	t = bpf_map_lookup_elem(&write_totals, &key);
+	if (t) {
+		__sync_fetch_and_add(&t->bytes, ret);
+		__sync_fetch_and_add(&t->writes, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&write_totals, &key, &first, BPF_NOEXIST)) {
+		/* Another thread of the process created it first: add to its totals. */
+		t = bpf_map_lookup_elem(&write_totals, &key);
+		if (!t) {
+			lost_count(REC_WRITE_CLOSE);
+			return;
+		}
+		__sync_fetch_and_add(&t->bytes, ret);
+		__sync_fetch_and_add(&t->writes, 1);
+		return;
+	}
+	write_record_output(REC_WRITE_FIRST, &key, &first, file);
+}
+
+/* The process closes a file it wrote to: report once no other reference is left. */
+static __always_inline void file_close(int fd)
+{
+	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct write_totals *t, totals;
+	struct file *file = fd_to_file(fd);
+
+	if (!file)
+		return;
+	key.file = (__u64)file;
+	t = bpf_map_lookup_elem(&write_totals, &key);
+	if (!t || file_refcount(file) > 1)
+		return;
+	totals = *t;
+	bpf_map_delete_elem(&write_totals, &key);
+	write_record_output(REC_WRITE_CLOSE, &key, &totals, file);
+}
+
+#endif

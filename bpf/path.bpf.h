@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Absolute paths computed in the kernel from the dentry and mount a file was reached
+ * through, the way fs/d_path.c's prepend_path() does it: names are prepended from the
+ * file up to the process's root, crossing mount points on the way. bpf_d_path() would do
+ * this for us, but it is not allowed in tracepoint programs.
+ */
+#ifndef TRACERD_PATH_BPF_H
+#define TRACERD_PATH_BPF_H
+
+#include "common.bpf.h"
+
+#define PATH_BUF_SIZE (2 * TRACERD_PATH_MAX)
+#define PATH_END TRACERD_PATH_MAX
+#define PATH_POS_MASK (TRACERD_PATH_MAX - 1)
+#define PATH_MAX_DEPTH 160
+#define NAME_MAX 255
+
+/* path_walk() result: the start offset in the low 16 bits, these above. */
+#define PATH_WALK_TRUNCATED (1 << 16)
+#define PATH_WALK_PSEUDO (1 << 17) /* a dentry of no mount: memfd, pipe, anon inode */
+
+/*
+ * The walk keeps its position in the buffer's own memory, not in a register: the
+ * verifier then sees the same state at the top of every iteration and checks the loop in
+ * linear time instead of following every combination of branches.
+ */
+struct path_buf {
+	char buf[PATH_BUF_SIZE];
+	__u32 pos;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the CPU count, set by the daemon */
+	__type(key, __u32);
+	__type(value, struct path_buf);
+} path_scratch SEC(".maps");
+
+static __always_inline struct path_buf *path_buf_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&path_scratch, &cpu);
+}
+
+/* Prepends "/name" before pb->pos; false when it does not fit. */
+static __always_inline bool path_prepend_name(struct path_buf *pb, struct dentry *dentry)
+{
+	__u32 len = BPF_CORE_READ(dentry, d_name.len);
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	__u32 pos = pb->pos;
+
+	if (len > NAME_MAX || len + 1 > pos || pos > PATH_END)
+		return false;
+	pos -= len;
+	bpf_probe_read_kernel(&pb->buf[pos & PATH_POS_MASK], len & NAME_MAX, name);
+	pos -= 1;
+	pb->buf[pos & PATH_POS_MASK] = '/';
+	pb->pos = pos;
+	return true;
+}
+
+/*
+ * Writes the path of (dentry, vfsmnt) as seen from the current task's root into the
+ * per-CPU path buffer, ending at PATH_END. Returns the start offset with the
+ * PATH_WALK_* flags, or -1 when there is no buffer. A global function: the verifier
+ * checks it once, not at every call site.
+ */
+__noinline int path_walk(__u64 dentry_ptr, __u64 vfsmnt_ptr)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct dentry *dentry = (void *)dentry_ptr;
+	struct vfsmount *vfsmnt = (void *)vfsmnt_ptr;
+	struct mount *mnt = real_mount(vfsmnt);
+	struct path_buf *pb = path_buf_get();
+	int flags = 0;
+
+	if (!pb)
+		return -1;
+	pb->pos = PATH_END;
+	for (int i = 0; i < PATH_MAX_DEPTH; i++) {
+		struct dentry *mnt_root, *parent;
+		struct mount *mnt_parent;
+
+		if (dentry == root_dentry && vfsmnt == root_mnt)
+			goto done;
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		if (dentry == mnt_root) {
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt_parent == mnt)
+				goto done; /* the global root, or a detached mount */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = mount_vfsmount(mnt);
+			continue;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == parent) {
+			/* Like d_dname(): a pseudo file is named by its own dentry. */
+			if (pb->pos == PATH_END)
+				path_prepend_name(pb, dentry);
+			flags |= PATH_WALK_PSEUDO;
+			goto done;
+		}
+		if (!path_prepend_name(pb, dentry)) {
+			flags |= PATH_WALK_TRUNCATED;
+			goto done;
+		}
+		dentry = parent;
+	}
+	flags |= PATH_WALK_TRUNCATED;
+done:
+	if (pb->pos >= PATH_END) {
+		pb->pos = PATH_END - 1;
+		pb->buf[PATH_END - 1] = '/';
+	}
+	return (pb->pos & PATH_POS_MASK) | flags;
+}
+
+/*
+ * Copies the result of path_walk() into a record's data area at *off, fills s and
+ * advances *off. Returns the PATH_WALK_* flags.
+ */
+static __always_inline int path_copy(char *data, __u32 *off, int walk, struct rec_str *s)
+{
+	struct path_buf *pb = path_buf_get();
+	__u32 pos = walk & 0xffff;
+	__u32 len = PATH_END - pos;
+
+	s->off = *off;
+	s->len = 0;
+	if (!pb || walk < 0 || pos >= PATH_END)
+		return 0;
+	if (bpf_probe_read_kernel(&data[*off & DATA_OFF_MASK], len & (PATH_BUF_SIZE - 1),
+				  &pb->buf[pos & PATH_POS_MASK]))
+		return 0;
+	s->len = len;
+	*off += len;
+	return walk & ~0xffff;
+}
+
+static __always_inline int path_of_file(char *data, __u32 *off, struct file *file,
+					struct rec_str *s)
+{
+	int walk = path_walk((__u64)BPF_CORE_READ(file, f_path.dentry),
+			     (__u64)BPF_CORE_READ(file, f_path.mnt));
+
+	return path_copy(data, off, walk, s);
+}
+
+#endif

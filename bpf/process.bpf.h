@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Process lifecycle: fork (scope only), exec and exit records. */
+#ifndef TRACERD_PROCESS_BPF_H
+#define TRACERD_PROCESS_BPF_H
+
+#include "path.bpf.h"
+
+/* A new process (not a thread) of a traced parent is traced too. */
+static __always_inline void process_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u8 one = 1;
+
+	if (!filter_traced || child_tgid != BPF_CORE_READ(child, pid))
+		return;
+	if (bpf_map_lookup_elem(&traced, &parent_tgid))
+		bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY);
+}
+
+static __always_inline void exec_put_args(struct rec_exec *rec, __u32 *off,
+					  struct task_struct *task)
+{
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u32 len = end > start ? end - start : 0;
+
+	if (len > TRACERD_ARGS_MAX) {
+		len = TRACERD_ARGS_MAX;
+		rec->flags |= EXEC_ARGS_TRUNCATED;
+	}
+	rec->args.off = *off;
+	rec->args.len = 0;
+	/* Keep clang from dropping the mask the verifier needs to see. */
+	barrier_var(len);
+	if (bpf_probe_read_user(&rec->data[*off & DATA_OFF_MASK], len & DATA_LEN_MASK,
+				(void *)start))
+		return;
+	rec->args.len = len;
+	*off += len;
+}
+
+static __always_inline void exec_put_filename(struct rec_exec *rec, __u32 *off,
+					      struct linux_binprm *bprm)
+{
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX,
+					   filename);
+
+	rec->filename.off = *off;
+	rec->filename.len = 0;
+	if (n <= 1)
+		return;
+	rec->filename.len = n - 1;
+	if (n == TRACERD_PATH_MAX)
+		rec->flags |= EXEC_FILENAME_TRUNCATED;
+	*off += n - 1;
+}
+
+static __always_inline void exec_put_exe(struct rec_exec *rec, __u32 *off, struct file *file)
+{
+	int walk_flags = path_of_file(rec->data, off, file, &rec->exe);
+
+	if (walk_flags & PATH_WALK_TRUNCATED)
+		rec->flags |= EXEC_EXE_TRUNCATED;
+	if (BPF_CORE_READ(file, f_inode, i_nlink) == 0) {
+		if (walk_flags & PATH_WALK_PSEUDO)
+			rec->flags |= EXEC_EXE_MEMFD;
+		else
+			rec->flags |= EXEC_EXE_DELETED;
+	}
+}
+
+static __always_inline void exec_put_cwd(struct rec_exec *rec, __u32 *off, struct task_struct *task)
+{
+	int walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+			     (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+
+	if (path_copy(rec->data, off, walk, &rec->cwd) & PATH_WALK_TRUNCATED)
+		rec->flags |= EXEC_CWD_TRUNCATED;
+}
+
+/* The cgroup v2 directory name: where a container runtime writes the container id. */
+static __always_inline void exec_put_cgroup(struct rec_exec *rec, __u32 *off,
+					    struct task_struct *task)
+{
+	const char *name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
+	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK],
+					   TRACERD_CGROUP_NAME_MAX, name);
+
+	rec->cgroup.off = *off;
+	rec->cgroup.len = n > 1 ? n - 1 : 0;
+	*off += rec->cgroup.len;
+}
+
+static __always_inline void process_exec(struct task_struct *task, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct rec_exec *rec;
+	__u32 off = 0;
+
+	if (!tracing_wanted(tgid))
+		return;
+	if (bpf_map_update_elem(&exec_times, &tgid, &now, BPF_ANY))
+		lost_count(REC_EXEC);
+	rec = record_buf_get();
+	if (!rec)
+		return;
+	header_fill(&rec->h, REC_EXEC, 0);
+	rec->parent_exec_ns = process_exec_ns(BPF_CORE_READ(parent, tgid), parent);
+	rec->flags = EXEC_HAS_PARENT;
+	rec->pad = 0;
+	exec_put_filename(rec, &off, bprm);
+	exec_put_exe(rec, &off, BPF_CORE_READ(bprm, file));
+	exec_put_cwd(rec, &off, task);
+	exec_put_cgroup(rec, &off, task);
+	/* Last: argv takes whatever room the paths left. */
+	exec_put_args(rec, &off, task);
+	rec->h.size = sizeof(*rec) + off;
+	record_output(rec, sizeof(*rec) + off, REC_EXEC);
+}
+
+static __always_inline void process_exit(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct rec_exit *rec;
+
+	/* signal->live reaches zero in do_exit() before this tracepoint, in the last thread. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return;
+	if (!tracing_wanted(tgid))
+		goto forget;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		lost_count(REC_EXIT);
+		goto forget;
+	}
+	header_fill(&rec->h, REC_EXIT, sizeof(*rec));
+	rec->duration_ns = rec->h.timestamp_ns - BPF_CORE_READ(task, group_leader, start_boottime);
+	rec->exit_code = BPF_CORE_READ(task, exit_code);
+	rec->pad = 0;
+	bpf_ringbuf_submit(rec, ringbuf_wakeup_flag());
+forget:
+	bpf_map_delete_elem(&exec_times, &tgid);
+	bpf_map_delete_elem(&traced, &tgid);
+}
+
+#endif

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tracerd's BPF programs. Entry points only: each reads its arguments, checks scope
+ * and hands over to the helpers of its event family (process, file, net). Everything is
+ * attached to tracepoints through BTF (tp_btf), which needs neither kprobes nor tracefs.
+ */
+#include "process.bpf.h"
+#include "file.bpf.h"
+#include "net.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tracerd_fork, struct task_struct *parent, struct task_struct *child)
+{
+	process_fork(parent, child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tracerd_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	process_exec(task, bprm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tracerd_exit, struct task_struct *task)
+{
+	process_exit(task);
+	return 0;
+}
+
+/* close() is seen on entry, while the file it closes is still reachable. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
+{
+	if (id != NR_close || !current_wanted())
+		return 0;
+	file_close(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	return 0;
+}
+
+static __always_inline void sys_exit_write(struct pt_regs *regs, long nr, long ret)
+{
+	struct file *file;
+	struct sock *sk;
+
+	if (ret < 0)
+		return;
+	file = fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if (!file)
+		return;
+	switch (file_mode_type(file)) {
+	case S_IFREG:
+		file_write_account(file, ret);
+		break;
+	case S_IFSOCK:
+		sk = file_sock(file);
+		if (sk)
+			net_socket_write(sk, regs, nr, ret);
+		break;
+	}
+}
+
+/* Everything else is seen on exit, when the result is known and user memory is paged in. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = syscall_nr(regs);
+
+	switch (nr) {
+	case NR_openat:
+	case NR_openat2:
+	case NR_open:
+	case NR_creat:
+	case NR_write:
+	case NR_writev:
+	case NR_pwrite64:
+	case NR_pwritev:
+	case NR_pwritev2:
+	case NR_connect:
+	case NR_sendto:
+	case NR_sendmsg:
+	case NR_sendmmsg:
+		break;
+	default:
+		return 0;
+	}
+	if (!current_wanted())
+		return 0;
+	switch (nr) {
+	case NR_openat:
+	case NR_openat2:
+	case NR_open:
+	case NR_creat:
+		file_open(regs, nr, ret);
+		break;
+	case NR_write:
+	case NR_writev:
+	case NR_pwrite64:
+	case NR_pwritev:
+	case NR_pwritev2:
+		sys_exit_write(regs, nr, ret);
+		break;
+	case NR_connect:
+		net_connect(regs, ret);
+		break;
+	case NR_sendto:
+		net_sendto(regs, ret);
+		break;
+	case NR_sendmsg:
+		net_sendmsg(regs, ret);
+		break;
+	case NR_sendmmsg:
+		net_sendmmsg(regs, ret);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A small append-only JSON writer for the hot path: one growable buffer reused for every
+ * line, no allocation per event once the buffer has grown, strings escaped so that any
+ * byte sequence becomes valid JSON (invalid UTF-8 turns into U+FFFD).
+ */
+#ifndef TRACERD_JSON_H
+#define TRACERD_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom; /* an allocation failed: the line is unusable, callers drop and count it */
+};
+
+void json_buf_init(struct json_buf *b);
+void json_buf_free(struct json_buf *b);
+void json_buf_reset(struct json_buf *b);
+
+/* Structure. Commas are inserted automatically from the previous character. */
+void json_object_begin(struct json_buf *b);
+void json_object_end(struct json_buf *b);
+void json_array_begin(struct json_buf *b);
+void json_array_end(struct json_buf *b);
+void json_key(struct json_buf *b, const char *key);
+
+/* Bare values (array elements or after json_key()). */
+void json_write_string(struct json_buf *b, const char *s, size_t len);
+void json_write_u64(struct json_buf *b, uint64_t v);
+void json_write_i64(struct json_buf *b, int64_t v);
+void json_write_bool(struct json_buf *b, bool v);
+
+/* key + value shorthands */
+void json_field_string(struct json_buf *b, const char *key, const char *s, size_t len);
+void json_field_cstr(struct json_buf *b, const char *key, const char *s);
+void json_field_u64(struct json_buf *b, const char *key, uint64_t v);
+void json_field_i64(struct json_buf *b, const char *key, int64_t v);
+void json_field_bool(struct json_buf *b, const char *key, bool v);
+
+/* Appends a raw '\n' (end of a JSONL line). */
+void json_newline(struct json_buf *b);
+
+#endif

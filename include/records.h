@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Records from the kernel, checked, enriched and written as trace lines. */
+#ifndef TRACERD_RECORDS_H
+#define TRACERD_RECORDS_H
+
+#include <stddef.h>
+
+#include "cgroup.h"
+#include "trace.h"
+#include "writes.h"
+
+struct records {
+	struct trace *trace;
+	struct cgroup_cache *cgroups;
+	struct write_table *writes;
+	int write_totals_fd; /* the kernel's write_totals map */
+};
+
+/* One ring buffer record. A record that does not decode is counted, never written. */
+void records_handle(struct records *r, const void *data, size_t size);
+
+/* Trace end: file_write lines for files still open. */
+void records_finish(struct records *r);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One trace: the line being written, the counts trace_end reports, losses, and the
+ * clock that turns kernel boot-time stamps into wall-clock time.
+ */
+#ifndef TRACERD_TRACE_H
+#define TRACERD_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "output.h"
+
+enum trace_line_type {
+	LINE_PROCESS_EXEC,
+	LINE_PROCESS_EXIT,
+	LINE_NET_CONNECT,
+	LINE_DNS_QUERY,
+	LINE_FILE_OPEN,
+	LINE_FILE_WRITE,
+	LINE_TAMPER,
+	LINE_EVENT_TYPES, /* the types above are counted in trace_end */
+	LINE_TRACE_START = LINE_EVENT_TYPES,
+	LINE_EVENTS_LOST,
+	LINE_TRACE_END,
+	LINE_TYPES,
+};
+
+/* Why events were lost, as named in events_lost.by_type. */
+enum loss_reason {
+	LOSS_PROCESS_EXEC,
+	LOSS_PROCESS_EXIT,
+	LOSS_NET_CONNECT,
+	LOSS_DNS_QUERY,
+	LOSS_FILE_OPEN,
+	LOSS_FILE_WRITE,
+	LOSS_DECODE_ERROR, /* a record the daemon could not decode */
+	LOSS_WRITE_ERROR, /* lines that could not be written to the file */
+	LOSS_REASONS,
+};
+
+struct trace {
+	const char *job_id;
+	struct output *out;
+	struct json_buf line;
+	int64_t boot_to_unix_ns; /* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
+	uint64_t start_boot_ns;
+	uint64_t lines[LINE_TYPES];
+	uint64_t lost[LOSS_REASONS]; /* totals so far */
+	uint64_t lost_reported[LOSS_REASONS]; /* totals already written in events_lost */
+	bool write_error_logged;
+};
+
+const char *trace_line_type_name(enum trace_line_type type);
+
+void trace_init(struct trace *t, const char *job_id, struct output *out);
+void trace_free(struct trace *t);
+
+uint64_t trace_boot_now_ns(void);
+/* Re-reads both clocks: wall-clock steps (NTP) show up in later timestamps. */
+void trace_clock_sync(struct trace *t);
+
+/* Starts a line with type, timestamp and job_id; boot_ns is CLOCK_BOOTTIME. */
+void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns);
+/* Closes the object, appends the line to the output and counts it. */
+void trace_line_end(struct trace *t, enum trace_line_type type);
+
+void trace_write_start(struct trace *t);
+/* Adds losses seen by the kernel or the daemon; written by trace_report_losses(). */
+void trace_lost_add(struct trace *t, enum loss_reason reason, uint64_t n);
+void trace_report_losses(struct trace *t);
+void trace_write_end(struct trace *t);
+
+/* Flushes a gzip member; write failures are counted as losses and logged once. */
+void trace_flush(struct trace *t);
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Records passed from the BPF programs to the daemon through the ring buffer.
+ * Shared by bpf/ and src/: fixed-width types only, no libc. Every record starts with
+ * struct rec_header; variable-length strings live in a data area after the fixed part,
+ * referenced by (offset, length) pairs, and only the bytes used are sent.
+ */
+#ifndef TRACERD_EVENT_H
+#define TRACERD_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h> /* userspace; the BPF side has the types from vmlinux.h */
+#endif
+
+#define TRACERD_COMM_LEN 16
+#define TRACERD_PATH_MAX 4096 /* PATH_MAX: longest path sent, with its leading '/' */
+#define TRACERD_ARGS_MAX 24576 /* argv bytes (NUL-separated) sent per exec */
+#define TRACERD_DNS_PAYLOAD_MAX 512 /* DNS message bytes copied per query */
+#define TRACERD_CGROUP_NAME_MAX 256 /* cgroup directory names sent with an exec */
+
+enum rec_type {
+	REC_EXEC = 1,
+	REC_EXIT,
+	REC_CONNECT,
+	REC_DNS,
+	REC_OPEN,
+	REC_WRITE_FIRST, /* first write to an open file by a process: carries the path */
+	REC_WRITE_CLOSE, /* last close of that file by the process: carries the totals */
+	REC_TYPE_MAX,
+};
+
+/* A string in the record's data area. */
+struct rec_str {
+	__u16 off;
+	__u16 len;
+};
+
+struct rec_header {
+	__u16 type;
+	__u16 size; /* bytes of the whole record, up to 65535 */
+	__u32 pid; /* tgid, initial pid namespace */
+	__u32 tid;
+	__u32 ppid; /* real_parent's tgid */
+	__u32 uid; /* real uid */
+	__u32 pad;
+	__u64 timestamp_ns; /* CLOCK_BOOTTIME */
+	__u64 exec_ns; /* BOOTTIME of this process image's exec, or of the process start */
+	__u64 cgroup_id;
+	char comm[TRACERD_COMM_LEN];
+};
+
+enum rec_exec_flag {
+	EXEC_ARGS_TRUNCATED = 1 << 0,
+	EXEC_FILENAME_TRUNCATED = 1 << 1,
+	EXEC_EXE_TRUNCATED = 1 << 2,
+	EXEC_CWD_TRUNCATED = 1 << 3,
+	EXEC_EXE_MEMFD = 1 << 4,
+	EXEC_EXE_DELETED = 1 << 5,
+	EXEC_HAS_PARENT = 1 << 6,
+};
+
+struct rec_exec {
+	struct rec_header h;
+	__u64 parent_exec_ns; /* exec_ns of the parent (h.ppid) */
+	__u32 flags; /* enum rec_exec_flag */
+	__u32 pad;
+	struct rec_str filename;
+	struct rec_str exe;
+	struct rec_str cwd;
+	struct rec_str args; /* argv strings, each NUL-terminated */
+	struct rec_str cgroup; /* "parent/leaf" cgroup directory names */
+	char data[];
+};
+
+struct rec_exit {
+	struct rec_header h;
+	__u64 duration_ns; /* since the process started */
+	__u32 exit_code; /* wait status: (code << 8) | core (0x80) | signal */
+	__u32 pad;
+};
+
+enum rec_net_proto {
+	NET_PROTO_TCP = 1,
+	NET_PROTO_UDP = 2,
+};
+
+struct rec_net {
+	__u16 family; /* the socket's: AF_INET / AF_INET6 */
+	__u16 addr_family; /* the destination address's: AF_INET / AF_INET6 */
+	__u16 port; /* host order */
+	__u8 protocol; /* enum rec_net_proto */
+	__u8 pad;
+	__u8 addr[16];
+};
+
+struct rec_connect {
+	struct rec_header h;
+	struct rec_net dst;
+	__s32 ret;
+	__u32 pad;
+};
+
+enum rec_dns_flag {
+	DNS_TRUNCATED = 1 << 0, /* the message was longer than TRACERD_DNS_PAYLOAD_MAX */
+	DNS_TCP_FRAMED = 1 << 1, /* payload starts with the 2-byte TCP length prefix */
+};
+
+struct rec_dns {
+	struct rec_header h;
+	struct rec_net dst;
+	__u16 flags; /* enum rec_dns_flag */
+	__u16 len;
+	__u32 pad;
+	__u8 payload[TRACERD_DNS_PAYLOAD_MAX];
+};
+
+enum rec_open_flag {
+	OPEN_PATH_TRUNCATED = 1 << 0,
+	OPEN_PATH_RELATIVE = 1 << 1, /* failed open of a relative path: join base + path */
+	OPEN_BASE_TRUNCATED = 1 << 2,
+};
+
+struct rec_open {
+	struct rec_header h;
+	__s32 ret;
+	__u32 open_flags; /* O_* as passed */
+	__u32 flags; /* enum rec_open_flag */
+	__u32 pad;
+	struct rec_str path;
+	struct rec_str base; /* cwd or dirfd path, for OPEN_PATH_RELATIVE */
+	char data[];
+};
+
+/* Key of the in-kernel write accounting map. */
+struct write_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 file; /* struct file pointer: the open file, whatever fd reaches it */
+};
+
+struct write_totals {
+	__u64 bytes;
+	__u64 writes;
+};
+
+struct rec_write {
+	struct rec_header h;
+	struct write_key key;
+	struct write_totals totals; /* REC_WRITE_CLOSE only */
+	__u32 flags; /* OPEN_PATH_TRUNCATED */
+	__u32 pad;
+	struct rec_str path; /* REC_WRITE_FIRST only */
+	char data[];
+};
+
+#endif

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "bpf_setup.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracerd.skel.h"
+#include "tracerd_event.h"
+
+int bpf_setup_preflight(const char **ret_why)
+{
+	if (geteuid() != 0) {
+		*ret_why = "tracerd must run as root (it loads BPF programs): try sudo";
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		*ret_why = "this kernel has no BTF (/sys/kernel/btf/vmlinux): tracerd needs "
+			   "Linux 5.8 or later built with CONFIG_DEBUG_INFO_BTF=y";
+		return -ENOTSUP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
+		*ret_why = "this kernel has no BPF ring buffer: tracerd needs Linux 5.8 or later";
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* libbpf's own messages: warnings only, and only those that explain a failure. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level > LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,
+		   const char **ret_why)
+{
+	struct tracerd_bpf *skel;
+	int ncpus = libbpf_num_possible_cpus();
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	if (ncpus <= 0) {
+		*ret_why = "cannot count the CPUs";
+		return -EINVAL;
+	}
+	skel = tracerd_bpf__open();
+	if (!skel) {
+		*ret_why = "cannot open the BPF object";
+		return -errno;
+	}
+	skel->rodata->self_tgid = p->self_tgid;
+	skel->rodata->filter_traced = p->filter_traced;
+	skel->rodata->wakeup_bytes = p->ringbuf_bytes / 8;
+	bpf_map__set_max_entries(skel->maps.events, p->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
+	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
+	err = tracerd_bpf__load(skel);
+	if (err) {
+		*ret_why = "the kernel refused the BPF programs (see the verifier log above)";
+		goto fail;
+	}
+	err = tracerd_bpf__attach(skel);
+	if (err) {
+		*ret_why = "cannot attach to the kernel tracepoints";
+		goto fail;
+	}
+	*ret_skel = skel;
+	return 0;
+fail:
+	tracerd_bpf__destroy(skel);
+	return err < 0 ? err : -EINVAL;
+}
+
+int bpf_setup_trace_pid(struct tracerd_bpf *skel, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(skel->maps.traced, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+int bpf_setup_read_lost(struct tracerd_bpf *skel, uint64_t *lost)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values = calloc(ncpus, sizeof(*values));
+
+	if (!values)
+		return -ENOMEM;
+	for (uint32_t type = 0; type < REC_TYPE_MAX; type++) {
+		lost[type] = 0;
+		if (bpf_map__lookup_elem(skel->maps.lost, &type, sizeof(type), values,
+					 sizeof(*values) * ncpus, 0) < 0)
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			lost[type] += values[cpu];
+	}
+	free(values);
+	return 0;
+}
+
+void bpf_setup_destroy(struct tracerd_bpf *skel)
+{
+	tracerd_bpf__destroy(skel);
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The trace loop: one thread, one epoll set of the ring buffer, a signalfd and a timerfd.
+ * Records are drained in batches when the kernel wakes us (past a fill threshold) and on
+ * every tick; a gzip member is written every flush interval.
+ */
+#include "daemon.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpf_setup.h"
+#include "command.h"
+#include "records.h"
+#include "tracerd.skel.h"
+
+#define TICK_MS 100 /* drain period when the kernel does not wake us */
+
+struct daemon {
+	const struct options *opts;
+	struct tracerd_bpf *skel;
+	struct ring_buffer *ring;
+	struct trace trace;
+	struct records records;
+	struct command cmd;
+	bool has_command;
+	int command_status;
+	int epoll_fd;
+	int signal_fd;
+	int timer_fd;
+	sigset_t orig_mask;
+	uint64_t last_flush_ns;
+	bool stopping;
+};
+
+static int ring_record(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+
+	records_handle(&d->records, data, size);
+	return 0;
+}
+
+static void daemon_collect_losses(struct daemon *d)
+{
+	static const enum loss_reason reason_of_record[REC_TYPE_MAX] = {
+		[REC_EXEC] = LOSS_PROCESS_EXEC,	     [REC_EXIT] = LOSS_PROCESS_EXIT,
+		[REC_CONNECT] = LOSS_NET_CONNECT,    [REC_DNS] = LOSS_DNS_QUERY,
+		[REC_OPEN] = LOSS_FILE_OPEN,	     [REC_WRITE_FIRST] = LOSS_FILE_WRITE,
+		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE,
+	};
+	uint64_t kernel[REC_TYPE_MAX];
+	uint64_t by_reason[LOSS_REASONS] = { 0 };
+
+	if (bpf_setup_read_lost(d->skel, kernel) < 0)
+		return;
+	for (int type = 1; type < REC_TYPE_MAX; type++)
+		by_reason[reason_of_record[type]] += kernel[type];
+	/* The kernel counters are totals: keep the daemon's own reasons as they are. */
+	for (int i = 0; i <= LOSS_FILE_WRITE; i++) {
+		if (by_reason[i] > d->trace.lost[i])
+			d->trace.lost[i] = by_reason[i];
+	}
+	trace_report_losses(&d->trace);
+}
+
+static void daemon_drain(struct daemon *d)
+{
+	ring_buffer__consume(d->ring);
+	daemon_collect_losses(d);
+}
+
+static void daemon_tick(struct daemon *d)
+{
+	uint64_t now = trace_boot_now_ns();
+	uint64_t expirations;
+
+	if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return;
+	daemon_drain(d);
+	if (now - d->last_flush_ns >= (uint64_t)d->opts->flush_interval_ms * 1000000) {
+		trace_flush(&d->trace);
+		trace_clock_sync(&d->trace);
+		d->last_flush_ns = now;
+	}
+}
+
+static void daemon_child_exited(struct daemon *d)
+{
+	int ws;
+
+	if (!d->has_command)
+		return;
+	if (waitpid(d->cmd.pid, &ws, WNOHANG) == d->cmd.pid) {
+		d->command_status = command_exit_status(ws);
+		d->stopping = true;
+	}
+}
+
+static void daemon_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			daemon_child_exited(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGHUP:
+			/* With a command, it decides when the trace ends: pass the signal on. */
+			if (d->has_command)
+				kill(d->cmd.pid, si.ssi_signo);
+			else
+				d->stopping = true;
+			break;
+		}
+	}
+}
+
+static int daemon_loop(struct daemon *d)
+{
+	struct epoll_event ev[4];
+
+	while (!d->stopping) {
+		int n = epoll_wait(d->epoll_fd, ev, 4, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == d->signal_fd)
+				daemon_signal(d);
+			else if (ev[i].data.fd == d->timer_fd)
+				daemon_tick(d);
+			else
+				daemon_drain(d);
+		}
+	}
+	return 0;
+}
+
+static int epoll_watch(int epoll_fd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int daemon_fds_open(struct daemon *d)
+{
+	struct itimerspec tick = {
+		.it_interval = { .tv_nsec = TICK_MS * 1000000 },
+		.it_value = { .tv_nsec = TICK_MS * 1000000 },
+	};
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, &d->orig_mask) < 0)
+		return -errno;
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->signal_fd < 0 || d->timer_fd < 0 || d->epoll_fd < 0)
+		return -errno;
+	if (timerfd_settime(d->timer_fd, 0, &tick, NULL) < 0)
+		return -errno;
+	err = epoll_watch(d->epoll_fd, d->signal_fd);
+	if (!err)
+		err = epoll_watch(d->epoll_fd, d->timer_fd);
+	if (!err)
+		err = epoll_watch(d->epoll_fd, ring_buffer__epoll_fd(d->ring));
+	return err;
+}
+
+static int pid_file_write(const char *path)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* systemd Type=notify: READY=1 once tracing is live. */
+static void systemd_notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	close(fd);
+}
+
+static void log_error(const char *what, const char *why, int err)
+{
+	if (why)
+		fprintf(stderr, "tracerd: %s: %s\n", what, why);
+	else
+		fprintf(stderr, "tracerd: %s: %s\n", what, strerror(-err));
+}
+
+/* Everything up to "tracing is live": BPF loaded and attached, the file created. */
+static int daemon_start(struct daemon *d, struct output **ret_out)
+{
+	struct bpf_setup_params params = {
+		.self_tgid = getpid(),
+		.filter_traced = d->has_command,
+		.ringbuf_bytes = d->opts->ringbuf_kb * 1024u,
+	};
+	const char *why = NULL;
+	int err;
+
+	err = bpf_setup_preflight(&why);
+	if (err) {
+		log_error("cannot trace", why, err);
+		return err;
+	}
+	err = bpf_setup_load(&params, &d->skel, &why);
+	if (err) {
+		log_error("cannot load the BPF programs", why, err);
+		return err;
+	}
+	d->ring = ring_buffer__new(bpf_map__fd(d->skel->maps.events), ring_record, d, NULL);
+	if (!d->ring) {
+		err = -errno;
+		log_error("cannot open the ring buffer", NULL, err);
+		return err;
+	}
+	err = output_open(d->opts->out_path, d->opts->force, ret_out, &why);
+	if (err) {
+		fprintf(stderr, "tracerd: cannot create --out '%s': %s\n", d->opts->out_path, why);
+		return err;
+	}
+	return 0;
+}
+
+static int daemon_records_init(struct daemon *d)
+{
+	int err = cgroup_cache_new(&d->records.cgroups);
+
+	if (!err)
+		err = write_table_new(&d->records.writes);
+	d->records.trace = &d->trace;
+	d->records.write_totals_fd = bpf_map__fd(d->skel->maps.write_totals);
+	return err;
+}
+
+static int daemon_go_live(struct daemon *d)
+{
+	int err;
+
+	if (d->has_command) {
+		err = command_spawn(&d->cmd, d->opts->command, &d->orig_mask,
+				    strcmp(d->opts->out_path, "-") == 0);
+		if (!err)
+			err = bpf_setup_trace_pid(d->skel, d->cmd.pid);
+		if (err) {
+			log_error("cannot start the command", NULL, err);
+			return err;
+		}
+	}
+	if (d->opts->pid_file) {
+		err = pid_file_write(d->opts->pid_file);
+		if (err) {
+			log_error("cannot write --pid-file", NULL, err);
+			return err;
+		}
+	}
+	systemd_notify_ready();
+	if (d->has_command)
+		return command_release(&d->cmd);
+	return 0;
+}
+
+static void daemon_finish(struct daemon *d)
+{
+	uint64_t dropped = 0;
+
+	daemon_drain(d);
+	records_finish(&d->records);
+	daemon_collect_losses(d);
+	trace_write_end(&d->trace);
+	if (output_close(d->trace.out, &dropped) < 0)
+		fprintf(stderr, "tracerd: the trace could not be written completely\n");
+	d->trace.out = NULL;
+}
+
+static void daemon_cleanup(struct daemon *d)
+{
+	if (d->trace.out) {
+		uint64_t dropped;
+
+		output_close(d->trace.out, &dropped);
+	}
+	trace_free(&d->trace);
+	write_table_free(d->records.writes);
+	cgroup_cache_free(d->records.cgroups);
+	ring_buffer__free(d->ring);
+	if (d->skel)
+		bpf_setup_destroy(d->skel);
+	if (d->opts->pid_file)
+		unlink(d->opts->pid_file);
+	if (d->epoll_fd >= 0)
+		close(d->epoll_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+}
+
+int daemon_run(const struct options *opts)
+{
+	struct daemon d = {
+		.opts = opts,
+		.has_command = opts->command != NULL,
+		.epoll_fd = -1,
+		.signal_fd = -1,
+		.timer_fd = -1,
+	};
+	struct output *out = NULL;
+	int status = 1;
+	int err;
+
+	err = daemon_start(&d, &out);
+	if (err)
+		goto cleanup;
+	trace_init(&d.trace, opts->job_id, out);
+	err = daemon_records_init(&d);
+	if (!err)
+		err = daemon_fds_open(&d);
+	if (err) {
+		log_error("cannot set up the event loop", NULL, err);
+		goto cleanup;
+	}
+	trace_write_start(&d.trace);
+	d.last_flush_ns = trace_boot_now_ns();
+	err = daemon_go_live(&d);
+	if (err)
+		goto cleanup;
+	err = daemon_loop(&d);
+	if (err)
+		log_error("event loop failed", NULL, err);
+	daemon_finish(&d);
+	status = d.has_command ? d.command_status : (err ? 1 : 0);
+cleanup:
+	if (err && d.has_command && d.cmd.pid > 0)
+		kill(d.cmd.pid, SIGKILL);
+	daemon_cleanup(&d);
+	return status;
+}

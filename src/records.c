@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "records.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dns.h"
+#include "format.h"
+#include "pathnorm.h"
+
+/* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
+static void json_field_exec_id(struct json_buf *b, const char *key, uint32_t pid, uint64_t exec_ns)
+{
+	char id[40];
+	int n = snprintf(id, sizeof(id), "%" PRIu32 "-%" PRIu64, pid, exec_ns);
+
+	json_field_string(b, key, id, n);
+}
+
+static void json_field_str(struct json_buf *b, const char *key, const char *data, struct rec_str s)
+{
+	json_field_string(b, key, data + s.off, s.len);
+}
+
+static void json_field_true_if(struct json_buf *b, const char *key, bool cond)
+{
+	if (cond)
+		json_field_bool(b, key, true);
+}
+
+static void records_begin(struct records *r, enum trace_line_type type, const struct rec_header *h,
+			  uint64_t boot_ns)
+{
+	struct json_buf *b = &r->trace->line;
+	const char *container;
+
+	trace_line_begin(r->trace, type, boot_ns);
+	json_field_u64(b, "pid", h->pid);
+	json_field_u64(b, "tid", h->tid);
+	json_field_u64(b, "ppid", h->ppid);
+	json_field_u64(b, "uid", h->uid);
+	json_field_string(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	json_field_exec_id(b, "exec_id", h->pid, h->exec_ns);
+	json_field_u64(b, "cgroup_id", h->cgroup_id);
+	container = cgroup_cache_container(r->cgroups, h->cgroup_id);
+	if (container)
+		json_field_cstr(b, "container_id", container);
+}
+
+/* A string must lie inside the record's data area. */
+static bool rec_str_valid(struct rec_str s, size_t data_len)
+{
+	return (size_t)s.off + s.len <= data_len;
+}
+
+static int records_exec(struct records *r, const struct rec_exec *rec, size_t size)
+{
+	size_t data_len = size - sizeof(*rec);
+	struct json_buf *b = &r->trace->line;
+	const char *args;
+	size_t start = 0;
+
+	if (!rec_str_valid(rec->filename, data_len) || !rec_str_valid(rec->exe, data_len) ||
+	    !rec_str_valid(rec->cwd, data_len) || !rec_str_valid(rec->args, data_len) ||
+	    !rec_str_valid(rec->cgroup, data_len))
+		return -EINVAL;
+	cgroup_cache_note(r->cgroups, rec->h.cgroup_id, rec->data + rec->cgroup.off,
+			  rec->cgroup.len);
+	records_begin(r, LINE_PROCESS_EXEC, &rec->h, rec->h.timestamp_ns);
+	json_field_str(b, "filename", rec->data, rec->filename);
+	json_field_true_if(b, "filename_truncated", rec->flags & EXEC_FILENAME_TRUNCATED);
+	if (rec->exe.len) {
+		json_field_str(b, "exe", rec->data, rec->exe);
+		json_field_true_if(b, "exe_truncated", rec->flags & EXEC_EXE_TRUNCATED);
+	}
+	json_key(b, "args");
+	json_array_begin(b);
+	args = rec->data + rec->args.off;
+	for (size_t i = 0; i < rec->args.len; i++) {
+		if (args[i] != '\0')
+			continue;
+		json_write_string(b, args + start, i - start);
+		start = i + 1;
+	}
+	/* An argument cut by the size limit has no NUL of its own. */
+	if (start < rec->args.len)
+		json_write_string(b, args + start, rec->args.len - start);
+	json_array_end(b);
+	json_field_true_if(b, "args_truncated", rec->flags & EXEC_ARGS_TRUNCATED);
+	if (rec->cwd.len) {
+		json_field_str(b, "cwd", rec->data, rec->cwd);
+		json_field_true_if(b, "cwd_truncated", rec->flags & EXEC_CWD_TRUNCATED);
+	}
+	if (rec->flags & EXEC_HAS_PARENT)
+		json_field_exec_id(b, "parent_exec_id", rec->h.ppid, rec->parent_exec_ns);
+	json_field_true_if(b, "exe_memfd", rec->flags & EXEC_EXE_MEMFD);
+	json_field_true_if(b, "exe_deleted", rec->flags & EXEC_EXE_DELETED);
+	trace_line_end(r->trace, LINE_PROCESS_EXEC);
+	return 0;
+}
+
+static void records_file_write_line(struct records *r, const struct rec_header *h, uint64_t boot_ns,
+				    const char *path, size_t path_len, uint32_t flags,
+				    const struct write_totals *totals)
+{
+	struct json_buf *b = &r->trace->line;
+
+	records_begin(r, LINE_FILE_WRITE, h, boot_ns);
+	json_field_string(b, "path", path, path_len);
+	json_field_true_if(b, "path_truncated", flags & OPEN_PATH_TRUNCATED);
+	json_field_u64(b, "bytes", totals->bytes);
+	json_field_u64(b, "writes", totals->writes);
+	trace_line_end(r->trace, LINE_FILE_WRITE);
+}
+
+/* The kernel's totals for an entry whose process is gone, then the line. */
+static void records_write_entry_flush(struct records *r, struct write_entry *e, uint64_t boot_ns)
+{
+	struct write_totals totals;
+
+	if (bpf_map_lookup_elem(r->write_totals_fd, &e->key, &totals) < 0)
+		return; /* already reported by a close record */
+	bpf_map_delete_elem(r->write_totals_fd, &e->key);
+	records_file_write_line(r, &e->header, boot_ns, e->path, e->path_len, e->flags, &totals);
+}
+
+static int records_exit(struct records *r, const struct rec_exit *rec)
+{
+	struct json_buf *b = &r->trace->line;
+	uint32_t status = rec->exit_code;
+	struct write_entry *e;
+
+	while ((e = write_table_take_pid(r->writes, rec->h.pid))) {
+		records_write_entry_flush(r, e, rec->h.timestamp_ns);
+		free(e);
+	}
+	records_begin(r, LINE_PROCESS_EXIT, &rec->h, rec->h.timestamp_ns);
+	if ((status & 0x7f) == 0)
+		json_field_u64(b, "exit_code", (status >> 8) & 0xff);
+	else
+		json_field_u64(b, "signal", status & 0x7f);
+	json_field_true_if(b, "core_dumped", status & 0x80);
+	json_field_u64(b, "duration_ns", rec->duration_ns);
+	trace_line_end(r->trace, LINE_PROCESS_EXIT);
+	return 0;
+}
+
+static bool json_fields_dest(struct json_buf *b, const struct rec_net *n)
+{
+	char addr[64];
+	const char *family = format_family(n->family);
+	int len = format_addr(n->addr_family, n->addr, addr, sizeof(addr));
+
+	if (len < 0 || !family)
+		return false;
+	json_field_string(b, "dst_addr", addr, len);
+	json_field_u64(b, "dst_port", n->port);
+	json_field_cstr(b, "protocol", n->protocol == NET_PROTO_TCP ? "tcp" : "udp");
+	json_field_cstr(b, "family", family);
+	return true;
+}
+
+static int records_connect(struct records *r, const struct rec_connect *rec)
+{
+	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
+	if (!json_fields_dest(&r->trace->line, &rec->dst))
+		return -EINVAL;
+	json_field_i64(&r->trace->line, "ret", rec->ret);
+	trace_line_end(r->trace, LINE_NET_CONNECT);
+	return 0;
+}
+
+static int records_dns(struct records *r, const struct rec_dns *rec, size_t size)
+{
+	struct json_buf *b = &r->trace->line;
+	const uint8_t *msg = rec->payload;
+	struct dns_question q;
+	size_t len = rec->len;
+	char qtype[16];
+	int n;
+
+	if (len > TRACERD_DNS_PAYLOAD_MAX || offsetof(struct rec_dns, payload) + len > size)
+		return -EINVAL;
+	if (dns_parse_question(msg, len, &q) < 0 || q.is_response)
+		return 0; /* not a DNS query after all: the connect line tells the rest */
+	records_begin(r, LINE_DNS_QUERY, &rec->h, rec->h.timestamp_ns);
+	json_field_cstr(b, "hostname", q.name);
+	n = format_dns_qtype(q.qtype, qtype, sizeof(qtype));
+	if (n > 0)
+		json_field_string(b, "qtype", qtype, n);
+	if (!json_fields_dest(b, &rec->dst))
+		return -EINVAL;
+	trace_line_end(r->trace, LINE_DNS_QUERY);
+	return 0;
+}
+
+static int records_open(struct records *r, const struct rec_open *rec, size_t size)
+{
+	size_t data_len = size - sizeof(*rec);
+	struct json_buf *b = &r->trace->line;
+	char flags[256], path[TRACERD_PATH_MAX * 2 + 2];
+	int n;
+
+	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len))
+		return -EINVAL;
+	records_begin(r, LINE_FILE_OPEN, &rec->h, rec->h.timestamp_ns);
+	if (rec->flags & OPEN_PATH_RELATIVE && rec->base.len) {
+		n = path_normalize(rec->data + rec->base.off, rec->base.len,
+				   rec->data + rec->path.off, rec->path.len, path, sizeof(path));
+		if (n > 0)
+			json_field_string(b, "path", path, n);
+	} else if (rec->path.len) {
+		json_field_str(b, "path", rec->data, rec->path);
+	}
+	json_field_true_if(b, "path_truncated",
+			   rec->flags & (OPEN_PATH_TRUNCATED | OPEN_BASE_TRUNCATED));
+	n = format_open_flags(rec->open_flags, flags, sizeof(flags));
+	if (n > 0)
+		json_field_string(b, "flags", flags, n);
+	json_field_i64(b, "ret", rec->ret);
+	trace_line_end(r->trace, LINE_FILE_OPEN);
+	return 0;
+}
+
+static int records_write(struct records *r, const struct rec_write *rec, size_t size)
+{
+	size_t data_len = size - sizeof(*rec);
+	const char *path = rec->data + rec->path.off;
+
+	if (!rec_str_valid(rec->path, data_len))
+		return -EINVAL;
+	if (rec->h.type == REC_WRITE_FIRST) {
+		if (write_table_add(r->writes, rec, path, rec->path.len) < 0)
+			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
+		return 0;
+	}
+	write_table_remove(r->writes, &rec->key);
+	records_file_write_line(r, &rec->h, rec->h.timestamp_ns, path, rec->path.len, rec->flags,
+				&rec->totals);
+	return 0;
+}
+
+static const size_t record_min_size[REC_TYPE_MAX] = {
+	[REC_EXEC] = sizeof(struct rec_exec),	      [REC_EXIT] = sizeof(struct rec_exit),
+	[REC_CONNECT] = sizeof(struct rec_connect),   [REC_DNS] = offsetof(struct rec_dns, payload),
+	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
+	[REC_WRITE_CLOSE] = sizeof(struct rec_write),
+};
+
+static int records_dispatch(struct records *r, const void *data, size_t size)
+{
+	const struct rec_header *h = data;
+
+	if (size < sizeof(*h) || h->size != size || h->type == 0 || h->type >= REC_TYPE_MAX ||
+	    size < record_min_size[h->type])
+		return -EINVAL;
+	switch (h->type) {
+	case REC_EXEC:
+		return records_exec(r, data, size);
+	case REC_EXIT:
+		return records_exit(r, data);
+	case REC_CONNECT:
+		return records_connect(r, data);
+	case REC_DNS:
+		return records_dns(r, data, size);
+	case REC_OPEN:
+		return records_open(r, data, size);
+	default:
+		return records_write(r, data, size);
+	}
+}
+
+void records_handle(struct records *r, const void *data, size_t size)
+{
+	if (records_dispatch(r, data, size) < 0)
+		trace_lost_add(r->trace, LOSS_DECODE_ERROR, 1);
+}
+
+void records_finish(struct records *r)
+{
+	uint64_t now = trace_boot_now_ns();
+	struct write_entry *e;
+
+	while ((e = write_table_take_any(r->writes))) {
+		records_write_entry_flush(r, e, now);
+		free(e);
+	}
+}

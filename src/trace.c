@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+
+static const char *const line_type_names[LINE_TYPES] = {
+	[LINE_PROCESS_EXEC] = "process_exec",
+	[LINE_PROCESS_EXIT] = "process_exit",
+	[LINE_NET_CONNECT] = "net_connect",
+	[LINE_DNS_QUERY] = "dns_query",
+	[LINE_FILE_OPEN] = "file_open",
+	[LINE_FILE_WRITE] = "file_write",
+	[LINE_TAMPER] = "tamper",
+	[LINE_TRACE_START] = "trace_start",
+	[LINE_EVENTS_LOST] = "events_lost",
+	[LINE_TRACE_END] = "trace_end",
+};
+
+static const char *const loss_reason_names[LOSS_REASONS] = {
+	[LOSS_PROCESS_EXEC] = "process_exec", [LOSS_PROCESS_EXIT] = "process_exit",
+	[LOSS_NET_CONNECT] = "net_connect",   [LOSS_DNS_QUERY] = "dns_query",
+	[LOSS_FILE_OPEN] = "file_open",	      [LOSS_FILE_WRITE] = "file_write",
+	[LOSS_DECODE_ERROR] = "decode_error", [LOSS_WRITE_ERROR] = "write_error",
+};
+
+const char *trace_line_type_name(enum trace_line_type type)
+{
+	return line_type_names[type];
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t trace_boot_now_ns(void)
+{
+	return clock_ns(CLOCK_BOOTTIME);
+}
+
+void trace_clock_sync(struct trace *t)
+{
+	uint64_t boot = clock_ns(CLOCK_BOOTTIME);
+	uint64_t real = clock_ns(CLOCK_REALTIME);
+	uint64_t boot_after = clock_ns(CLOCK_BOOTTIME);
+
+	t->boot_to_unix_ns = (int64_t)real - (int64_t)(boot + (boot_after - boot) / 2);
+}
+
+void trace_init(struct trace *t, const char *job_id, struct output *out)
+{
+	memset(t, 0, sizeof(*t));
+	t->job_id = job_id;
+	t->out = out;
+	json_buf_init(&t->line);
+	trace_clock_sync(t);
+	t->start_boot_ns = trace_boot_now_ns();
+}
+
+void trace_free(struct trace *t)
+{
+	json_buf_free(&t->line);
+}
+
+void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns)
+{
+	char ts[TIMEFMT_RFC3339_LEN + 1];
+	int n = timefmt_rfc3339(boot_ns + t->boot_to_unix_ns, ts, sizeof(ts));
+
+	json_buf_reset(&t->line);
+	json_object_begin(&t->line);
+	json_field_cstr(&t->line, "type", line_type_names[type]);
+	if (n > 0)
+		json_field_string(&t->line, "timestamp", ts, n);
+	json_field_cstr(&t->line, "job_id", t->job_id);
+}
+
+void trace_line_end(struct trace *t, enum trace_line_type type)
+{
+	json_object_end(&t->line);
+	json_newline(&t->line);
+	if (t->line.oom || output_append(t->out, t->line.data, t->line.len) < 0) {
+		t->lost[LOSS_WRITE_ERROR]++;
+		return;
+	}
+	t->lines[type]++;
+}
+
+static void json_field_file_line(struct json_buf *b, const char *key, const char *path)
+{
+	char buf[256];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n > 0)
+		json_field_string(b, key, buf, n);
+}
+
+void trace_write_start(struct trace *t)
+{
+	char host[256];
+	struct utsname uts;
+
+	trace_line_begin(t, LINE_TRACE_START, t->start_boot_ns);
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		json_field_cstr(&t->line, "hostname", host);
+	}
+	if (uname(&uts) == 0)
+		json_field_cstr(&t->line, "kernel", uts.release);
+	json_field_cstr(&t->line, "version", TRACERD_VERSION);
+	json_field_file_line(&t->line, "boot_id", "/proc/sys/kernel/random/boot_id");
+	trace_line_end(t, LINE_TRACE_START);
+}
+
+void trace_lost_add(struct trace *t, enum loss_reason reason, uint64_t n)
+{
+	t->lost[reason] += n;
+}
+
+static uint64_t losses_total(const uint64_t *lost)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < LOSS_REASONS; i++)
+		sum += lost[i];
+	return sum;
+}
+
+void trace_report_losses(struct trace *t)
+{
+	uint64_t delta = losses_total(t->lost) - losses_total(t->lost_reported);
+
+	if (!delta)
+		return;
+	trace_line_begin(t, LINE_EVENTS_LOST, trace_boot_now_ns());
+	json_field_u64(&t->line, "count", delta);
+	json_key(&t->line, "by_type");
+	json_object_begin(&t->line);
+	for (int i = 0; i < LOSS_REASONS; i++) {
+		if (t->lost[i] != t->lost_reported[i])
+			json_field_u64(&t->line, loss_reason_names[i],
+				       t->lost[i] - t->lost_reported[i]);
+	}
+	json_object_end(&t->line);
+	memcpy(t->lost_reported, t->lost, sizeof(t->lost));
+	trace_line_end(t, LINE_EVENTS_LOST);
+}
+
+void trace_write_end(struct trace *t)
+{
+	uint64_t now = trace_boot_now_ns();
+	uint64_t events = 0;
+
+	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
+		if (i != LINE_TAMPER)
+			events += t->lines[i];
+	}
+	trace_line_begin(t, LINE_TRACE_END, now);
+	json_field_u64(&t->line, "events", events);
+	json_key(&t->line, "by_type");
+	json_object_begin(&t->line);
+	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
+		if (t->lines[i] && i != LINE_TAMPER)
+			json_field_u64(&t->line, line_type_names[i], t->lines[i]);
+	}
+	json_object_end(&t->line);
+	json_field_u64(&t->line, "lost", losses_total(t->lost));
+	json_field_u64(&t->line, "duration_ns", now - t->start_boot_ns);
+	trace_line_end(t, LINE_TRACE_END);
+}
+
+void trace_flush(struct trace *t)
+{
+	uint64_t dropped = 0;
+	int err = output_flush(t->out, &dropped);
+
+	if (!err)
+		return;
+	t->lost[LOSS_WRITE_ERROR] += dropped;
+	if (!t->write_error_logged) {
+		fprintf(stderr, "tracerd: cannot write the trace: %s; counting what is lost\n",
+			strerror(-err));
+		t->write_error_logged = true;
+	}
+}
