@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs what tracerd needs to build and test, from the distribution's packages
+# (Debian 12, Ubuntu 22.04 or later). Run as root.
+set -eu
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	make gcc clang llvm pkg-config libc6-dev linux-libc-dev \
+	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcmocka-dev \
+	python3 python3-jsonschema jq curl dnsutils gzip ca-certificates >/dev/null
+# libFuzzer for the fuzz targets: part of clang's runtime on some releases, its own
+# package on others.
+if [ -z "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*.a' 2>/dev/null | head -n 1)" ]; then
+	ver=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
+	apt-get install -y -qq "libclang-rt-$ver-dev" >/dev/null 2>&1 ||
+		apt-get install -y -qq "libfuzzer-$ver-dev" >/dev/null 2>&1 || true
+fi
+# bpftool: its own package on Debian, part of linux-tools on Ubuntu.
+if ! command -v bpftool >/dev/null 2>&1 || ! bpftool version >/dev/null 2>&1; then
+	apt-get install -y -qq bpftool >/dev/null 2>&1 ||
+		apt-get install -y -qq linux-tools-common linux-tools-generic \
+			"linux-tools-$(uname -r)" >/dev/null
+fi
+bpftool version >/dev/null
+echo "install-deps: done"
