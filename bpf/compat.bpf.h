@@ -17,6 +17,7 @@
  * and vmlinux.h carries no __NR_* macros. -1 marks a syscall the architecture lacks.
  */
 #if defined(__TARGET_ARCH_x86)
+#define NR_read 0
 #define NR_write 1
 #define NR_open 2
 #define NR_close 3
@@ -24,7 +25,9 @@
 #define NR_writev 20
 #define NR_connect 42
 #define NR_sendto 44
+#define NR_recvfrom 45
 #define NR_sendmsg 46
+#define NR_recvmsg 47
 #define NR_creat 85
 #define NR_openat 257
 #define NR_pwritev 296
@@ -32,6 +35,7 @@
 #define NR_pwritev2 328
 #define NR_openat2 437
 #elif defined(__TARGET_ARCH_arm64)
+#define NR_read 63
 #define NR_write 64
 #define NR_open -1
 #define NR_close 57
@@ -39,7 +43,9 @@
 #define NR_writev 66
 #define NR_connect 203
 #define NR_sendto 206
+#define NR_recvfrom 207
 #define NR_sendmsg 211
+#define NR_recvmsg 212
 #define NR_creat -1
 #define NR_openat 56
 #define NR_pwritev 70

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Network: connect() records, the first UDP datagram a process sends to each destination
- * on an unconnected socket, and DNS queries (any UDP datagram to port 53), whichever
- * syscall sent them.
+ * on an unconnected socket, and DNS traffic (anything to or from port 53, UDP or TCP),
+ * whichever syscall moved it: queries become dns_query lines, answers name the addresses
+ * later connections go to.
  */
 #ifndef TRACERD_NET_BPF_H
 #define TRACERD_NET_BPF_H
@@ -11,6 +12,7 @@
 
 #define DNS_PORT 53
 #define SENDMMSG_MAX 4 /* glibc sends A and AAAA in one sendmmsg(): two is the usual */
+#define IOV_MAX_SEEN 2 /* iovecs looked at per vectored transfer */
 
 struct udp_dest_key {
 	__u32 pid;
@@ -140,19 +142,23 @@ static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret
 	net_connect_output(dst, ret < 0 ? ret : 0);
 }
 
-static __always_inline void net_dns_output(struct rec_net *dst, const void *buf, __u64 len)
+static __always_inline void net_dns_output(struct rec_net *peer, const void *buf, __u64 len,
+					   __u16 flags)
 {
 	struct rec_dns *rec = record_buf_get();
 	__u32 n = len;
 
 	if (!rec)
 		return;
-	if (len > TRACERD_DNS_PAYLOAD_MAX)
+	if (len > TRACERD_DNS_PAYLOAD_MAX) {
 		n = TRACERD_DNS_PAYLOAD_MAX;
+		flags |= DNS_TRUNCATED;
+	}
 	header_fill(&rec->h, REC_DNS, 0);
-	rec->dst = *dst;
-	rec->flags = len > TRACERD_DNS_PAYLOAD_MAX ? DNS_TRUNCATED : 0;
+	rec->dst = *peer;
+	rec->flags = flags;
 	rec->pad = 0;
+	barrier_var(n);
 	if (bpf_probe_read_user(rec->payload, n & (TRACERD_DNS_PAYLOAD_MAX * 2 - 1), buf))
 		return;
 	rec->len = n;
@@ -162,54 +168,82 @@ static __always_inline void net_dns_output(struct rec_net *dst, const void *buf,
 }
 
 /*
- * One datagram (or stream chunk) of len bytes at buf sent on sk, to uaddr when given,
- * else to the socket's peer.
+ * len bytes at buf sent (or received, with DNS_RECEIVED in dir) on sk; the peer is uaddr
+ * when given, else the socket's. Sent datagrams to new destinations are reported like
+ * connects; anything to or from port 53 goes to the daemon's DNS parser.
  */
-static __always_inline void net_send(struct sock *sk, const void *uaddr, const void *buf, __u64 len,
-				     long ret)
+static __always_inline void net_transfer(struct sock *sk, const void *uaddr, const void *buf,
+					 __u64 len, long ret, __u16 dir)
 {
-	struct rec_net dst;
-	bool explicit_dest;
+	struct rec_net peer;
+	bool explicit_peer;
 
-	if (!net_sock_fill(sk, &dst) || dst.protocol != NET_PROTO_UDP)
+	if (!net_sock_fill(sk, &peer))
 		return;
-	explicit_dest = uaddr && net_dest_from_user(uaddr, &dst);
-	if (!explicit_dest && !net_dest_from_sock(sk, &dst))
+	explicit_peer = uaddr && net_dest_from_user(uaddr, &peer);
+	if (!explicit_peer && !net_dest_from_sock(sk, &peer))
 		return;
-	if (explicit_dest)
-		net_udp_first_datagram(&dst, ret);
-	if (dst.port == DNS_PORT && ret >= 0 && len > 0)
-		net_dns_output(&dst, buf, len);
+	if (explicit_peer && peer.protocol == NET_PROTO_UDP && !(dir & DNS_RECEIVED))
+		net_udp_first_datagram(&peer, ret);
+	if (peer.port != DNS_PORT || ret < 0 || len == 0)
+		return;
+	if (peer.protocol == NET_PROTO_TCP)
+		dir |= DNS_TCP;
+	net_dns_output(&peer, buf, len, dir);
 }
 
-static __always_inline void net_sendto(struct pt_regs *regs, long ret)
+static __always_inline void net_sendto(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	__u64 len = dir ? ret : PT_REGS_PARM3_CORE_SYSCALL(regs);
 
 	if (!sk)
 		return;
-	net_send(sk, (void *)PT_REGS_PARM5_CORE_SYSCALL(regs),
-		 (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs), ret);
+	net_transfer(sk, (void *)PT_REGS_PARM5_CORE_SYSCALL(regs),
+		     (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), len, ret, dir);
 }
 
-static __always_inline void net_send_msghdr(struct sock *sk, struct user_msghdr *umsg, long ret)
+/*
+ * The first iovecs of a vectored transfer, each as a chunk of its own: DNS-over-TCP
+ * clients (libuv, as in dig) write the length prefix and the message as two iovecs.
+ */
+static __always_inline void net_transfer_iovecs(struct sock *sk, const void *uaddr,
+						const struct iovec *uiov, __u64 iovcnt, long ret,
+						__u16 dir)
+{
+	__u64 left = ret > 0 ? ret : 0;
+
+	for (int i = 0; i < IOV_MAX_SEEN; i++) {
+		struct iovec iov;
+		__u64 len;
+
+		if (i >= iovcnt || bpf_probe_read_user(&iov, sizeof(iov), &uiov[i]))
+			break;
+		len = iov.iov_len < left ? iov.iov_len : left;
+		net_transfer(sk, uaddr, iov.iov_base, len, ret, dir);
+		left -= len;
+		if (!left)
+			break;
+	}
+}
+
+static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msghdr *umsg, long ret,
+						__u16 dir)
 {
 	struct user_msghdr msg;
-	struct iovec iov = {};
 
 	if (bpf_probe_read_user(&msg, sizeof(msg), umsg))
 		return;
-	if (msg.msg_iovlen > 0)
-		bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov);
-	net_send(sk, msg.msg_namelen ? msg.msg_name : NULL, iov.iov_base, iov.iov_len, ret);
+	net_transfer_iovecs(sk, msg.msg_namelen ? msg.msg_name : NULL, msg.msg_iov, msg.msg_iovlen,
+			    ret, dir);
 }
 
-static __always_inline void net_sendmsg(struct pt_regs *regs, long ret)
+static __always_inline void net_sendmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
 
 	if (sk)
-		net_send_msghdr(sk, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret);
+		net_transfer_msghdr(sk, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, dir);
 }
 
 static __always_inline void net_sendmmsg(struct pt_regs *regs, long ret)
@@ -220,26 +254,30 @@ static __always_inline void net_sendmmsg(struct pt_regs *regs, long ret)
 	if (!sk || ret <= 0)
 		return;
 	for (int i = 0; i < SENDMMSG_MAX; i++) {
+		unsigned int sent = 0;
+
 		if (i >= ret)
 			break;
-		net_send_msghdr(sk, (struct user_msghdr *)&msgs[i].msg_hdr, 0);
+		/* The kernel stores what each message sent in its msg_len. */
+		bpf_probe_read_user(&sent, sizeof(sent), &msgs[i].msg_len);
+		net_transfer_msghdr(sk, (struct user_msghdr *)&msgs[i].msg_hdr, sent, 0);
 	}
 }
 
-/* write()/writev() on a connected UDP socket: DNS clients do this too. */
-static __always_inline void net_socket_write(struct sock *sk, struct pt_regs *regs, long nr,
-					     long ret)
+/*
+ * read()/write()/writev() on a connected socket: DNS clients do this too (Go's resolver
+ * reads its answers with read(), DNS over TCP is often written with write()).
+ */
+static __always_inline void net_socket_rw(struct sock *sk, struct pt_regs *regs, long nr, long ret)
 {
-	struct iovec iov = {};
-
-	if (nr == NR_write) {
-		net_send(sk, NULL, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, ret);
+	if (nr == NR_write || nr == NR_read) {
+		net_transfer(sk, NULL, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, ret,
+			     nr == NR_read ? DNS_RECEIVED : 0);
 		return;
 	}
-	if (nr != NR_writev)
-		return;
-	bpf_probe_read_user(&iov, sizeof(iov), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
-	net_send(sk, NULL, iov.iov_base, iov.iov_len, ret);
+	if (nr == NR_writev)
+		net_transfer_iovecs(sk, NULL, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+				    PT_REGS_PARM3_CORE_SYSCALL(regs), ret, 0);
 }
 
 #endif

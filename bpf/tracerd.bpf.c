@@ -41,7 +41,8 @@ int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-static __always_inline void sys_exit_write(struct pt_regs *regs, long nr, long ret)
+/* read()/write() family: regular files are accounted, sockets may carry DNS. */
+static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 {
 	struct file *file;
 	struct sock *sk;
@@ -53,12 +54,13 @@ static __always_inline void sys_exit_write(struct pt_regs *regs, long nr, long r
 		return;
 	switch (file_mode_type(file)) {
 	case S_IFREG:
-		file_write_account(file, ret);
+		if (nr != NR_read)
+			file_write_account(file, ret);
 		break;
 	case S_IFSOCK:
 		sk = file_sock(file);
 		if (sk)
-			net_socket_write(sk, regs, nr, ret);
+			net_socket_rw(sk, regs, nr, ret);
 		break;
 	}
 }
@@ -74,6 +76,7 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case NR_openat2:
 	case NR_open:
 	case NR_creat:
+	case NR_read:
 	case NR_write:
 	case NR_writev:
 	case NR_pwrite64:
@@ -83,6 +86,8 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case NR_sendto:
 	case NR_sendmsg:
 	case NR_sendmmsg:
+	case NR_recvfrom:
+	case NR_recvmsg:
 		break;
 	default:
 		return 0;
@@ -96,21 +101,28 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case NR_creat:
 		file_open(regs, nr, ret);
 		break;
+	case NR_read:
 	case NR_write:
 	case NR_writev:
 	case NR_pwrite64:
 	case NR_pwritev:
 	case NR_pwritev2:
-		sys_exit_write(regs, nr, ret);
+		sys_exit_rw(regs, nr, ret);
 		break;
 	case NR_connect:
 		net_connect(regs, ret);
 		break;
 	case NR_sendto:
-		net_sendto(regs, ret);
+		net_sendto(regs, ret, 0);
 		break;
 	case NR_sendmsg:
-		net_sendmsg(regs, ret);
+		net_sendmsg(regs, ret, 0);
+		break;
+	case NR_recvfrom:
+		net_sendto(regs, ret, DNS_RECEIVED);
+		break;
+	case NR_recvmsg:
+		net_sendmsg(regs, ret, DNS_RECEIVED);
 		break;
 	case NR_sendmmsg:
 		net_sendmmsg(regs, ret);

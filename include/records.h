@@ -4,8 +4,10 @@
 #define TRACERD_RECORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cgroup.h"
+#include "dnscache.h"
 #include "trace.h"
 #include "writes.h"
 
@@ -13,7 +15,10 @@ struct records {
 	struct trace *trace;
 	struct cgroup_cache *cgroups;
 	struct write_table *writes;
+	struct dns_cache *dns;
 	int write_totals_fd; /* the kernel's write_totals map */
+	/* pids whose last DNS-over-TCP chunk was a lone 2-byte length prefix */
+	uint32_t tcp_prefix_pending[64];
 };
 
 /* One ring buffer record. A record that does not decode is counted, never written. */

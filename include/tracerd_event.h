@@ -15,7 +15,7 @@
 #define TRACERD_COMM_LEN 16
 #define TRACERD_PATH_MAX 4096 /* PATH_MAX: longest path sent, with its leading '/' */
 #define TRACERD_ARGS_MAX 24576 /* argv bytes (NUL-separated) sent per exec */
-#define TRACERD_DNS_PAYLOAD_MAX 512 /* DNS message bytes copied per query */
+#define TRACERD_DNS_PAYLOAD_MAX 1280 /* DNS message bytes copied per query or answer */
 #define TRACERD_CGROUP_NAME_MAX 256 /* cgroup directory names sent with an exec */
 
 enum rec_type {
@@ -102,7 +102,8 @@ struct rec_connect {
 
 enum rec_dns_flag {
 	DNS_TRUNCATED = 1 << 0, /* the message was longer than TRACERD_DNS_PAYLOAD_MAX */
-	DNS_TCP_FRAMED = 1 << 1, /* payload starts with the 2-byte TCP length prefix */
+	DNS_TCP = 1 << 1, /* a chunk of a TCP stream: messages carry a 2-byte length prefix */
+	DNS_RECEIVED = 1 << 2, /* read from the socket (an answer), not sent */
 };
 
 struct rec_dns {

@@ -278,6 +278,8 @@ static int daemon_records_init(struct daemon *d)
 
 	if (!err)
 		err = write_table_new(&d->records.writes);
+	if (!err)
+		err = dns_cache_new(&d->records.dns);
 	d->records.trace = &d->trace;
 	d->records.write_totals_fd = bpf_map__fd(d->skel->maps.write_totals);
 	return err;
@@ -333,6 +335,7 @@ static void daemon_cleanup(struct daemon *d)
 	trace_free(&d->trace);
 	write_table_free(d->records.writes);
 	cgroup_cache_free(d->records.cgroups);
+	dns_cache_free(d->records.dns);
 	ring_buffer__free(d->ring);
 	if (d->skel)
 		bpf_setup_destroy(d->skel);

@@ -167,12 +167,56 @@ static bool json_fields_dest(struct json_buf *b, const struct rec_net *n)
 
 static int records_connect(struct records *r, const struct rec_connect *rec)
 {
+	const char *hostname = dns_cache_lookup(r->dns, rec->dst.addr_family, rec->dst.addr);
+
 	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
 	if (!json_fields_dest(&r->trace->line, &rec->dst))
 		return -EINVAL;
 	json_field_i64(&r->trace->line, "ret", rec->ret);
+	if (hostname)
+		json_field_cstr(&r->trace->line, "hostname", hostname);
 	trace_line_end(r->trace, LINE_NET_CONNECT);
 	return 0;
+}
+
+/*
+ * DNS over TCP frames each message with a 2-byte length. Clients write the prefix with
+ * the message or in a write of its own: then the next chunk is the bare message.
+ */
+static bool records_dns_unframe(struct records *r, const struct rec_dns *rec, const uint8_t **msg,
+				size_t *len)
+{
+	uint32_t *pending = &r->tcp_prefix_pending[rec->h.pid % 64];
+	int announced;
+
+	if (*pending == rec->h.pid) {
+		*pending = 0;
+		return true;
+	}
+	if (*len == 2) {
+		*pending = rec->h.pid;
+		return false;
+	}
+	announced = dns_tcp_message_length(*msg, *len);
+	if (announced < 0)
+		return false;
+	*msg += 2;
+	*len -= 2;
+	if ((size_t)announced < *len)
+		*len = announced;
+	return true;
+}
+
+static void records_dns_answers(struct records *r, const uint8_t *msg, size_t len)
+{
+	struct dns_answer answers[DNS_ANSWERS_MAX];
+	struct dns_question q;
+	size_t count = 0;
+
+	if (dns_parse_answers(msg, len, &q, answers, DNS_ANSWERS_MAX, &count) < 0)
+		return;
+	for (size_t i = 0; i < count; i++)
+		dns_cache_add(r->dns, answers[i].family, answers[i].addr, q.name);
 }
 
 static int records_dns(struct records *r, const struct rec_dns *rec, size_t size)
@@ -186,8 +230,15 @@ static int records_dns(struct records *r, const struct rec_dns *rec, size_t size
 
 	if (len > TRACERD_DNS_PAYLOAD_MAX || offsetof(struct rec_dns, payload) + len > size)
 		return -EINVAL;
+	if (rec->flags & DNS_TCP && !records_dns_unframe(r, rec, &msg, &len))
+		return 0;
+	if (rec->flags & DNS_RECEIVED) {
+		records_dns_answers(r, msg, len);
+		return 0;
+	}
+	/* Not a DNS query after all (port 53 carries anything): the connect line stays. */
 	if (dns_parse_question(msg, len, &q) < 0 || q.is_response)
-		return 0; /* not a DNS query after all: the connect line tells the rest */
+		return 0;
 	records_begin(r, LINE_DNS_QUERY, &rec->h, rec->h.timestamp_ns);
 	json_field_cstr(b, "hostname", q.name);
 	n = format_dns_qtype(q.qtype, qtype, sizeof(qtype));
