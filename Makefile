@@ -41,7 +41,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit e2e sanitize bench install vmlinux format
+.PHONY: all clean test unit e2e sanitize fuzz bench install vmlinux format
 
 all: tracerd
 
@@ -75,8 +75,13 @@ unit: $(UNIT_TESTS)
 e2e: tracerd
 	$(Q)$(PYTHON) tests/e2e/run.py
 
-# The whole suite: unit tests, then the real daemon against real workloads.
-test: unit e2e
+FUZZ_SECONDS ?= 20
+fuzz:
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The whole suite: unit tests (plain and sanitized), a short fuzz run, then the real
+# daemon against real workloads.
+test: unit sanitize fuzz e2e
 
 # Unit tests under ASan and UBSan, built apart from the normal objects.
 sanitize:

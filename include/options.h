@@ -11,7 +11,7 @@
 #define OPTIONS_FLUSH_MS_MIN 10
 #define OPTIONS_FLUSH_MS_MAX 3600000
 #define OPTIONS_RINGBUF_KB_DEFAULT 16384
-#define OPTIONS_RINGBUF_KB_MIN 16 /* must be a power of two, multiple of the page size */
+#define OPTIONS_RINGBUF_KB_MIN 64 /* the largest record (an exec) must fit, with room */
 #define OPTIONS_RINGBUF_KB_MAX 1048576
 
 struct options {

@@ -213,8 +213,8 @@ static void records_dns_answers(struct records *r, const uint8_t *msg, size_t le
 	struct dns_question q;
 	size_t count = 0;
 
-	if (dns_parse_answers(msg, len, &q, answers, DNS_ANSWERS_MAX, &count) < 0)
-		return;
+	/* A message cut short still names the addresses read before the cut. */
+	dns_parse_answers(msg, len, &q, answers, DNS_ANSWERS_MAX, &count);
 	for (size_t i = 0; i < count; i++)
 		dns_cache_add(r->dns, answers[i].family, answers[i].addr, q.name);
 }

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel numbers as the names strace and the man pages use, so that a trace reads like
+ * the documentation the user already knows.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/*
+ * The kernel's own values, not glibc's <fcntl.h>: glibc defines O_LARGEFILE as 0 on
+ * 64-bit targets although the kernel sets the bit on every open there, and some bits
+ * (O_DIRECT, O_DIRECTORY...) differ between architectures, which <asm/fcntl.h> gets right.
+ */
+#include <asm/fcntl.h>
+
+#include "format.h"
+
+/* A bounded string builder: it counts what did not fit so the caller can say -ENOSPC. */
+struct text {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool overflow;
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->overflow || n >= t->size - t->len) {
+		t->overflow = true;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n + 1);
+	t->len += n;
+}
+
+static int text_finish(struct text *t)
+{
+	if (t->overflow) {
+		if (t->size)
+			t->buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)t->len;
+}
+
+struct open_flag_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* One entry per bit; composite flags (O_SYNC, O_TMPFILE) are handled by open_flag_name(). */
+static const struct open_flag_name open_flag_names[] = {
+	{ O_CREAT, "O_CREAT" },		{ O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" },	{ O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" },	{ O_NONBLOCK, "O_NONBLOCK" },
+	{ O_DSYNC, "O_DSYNC" },		{ FASYNC, "O_ASYNC" },
+	{ O_DIRECT, "O_DIRECT" },	{ O_LARGEFILE, "O_LARGEFILE" },
+	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_NOATIME, "O_NOATIME" },	{ O_CLOEXEC, "O_CLOEXEC" },
+	{ __O_SYNC, "__O_SYNC" },	{ O_PATH, "O_PATH" },
+	{ __O_TMPFILE, "__O_TMPFILE" },
+};
+
+/*
+ * The name of one set bit, or NULL when it is unknown, or "" when it is part of a
+ * composite flag named at another bit. O_SYNC and O_TMPFILE are each two bits, one of
+ * which is a flag of its own (O_DSYNC, O_DIRECTORY): the composite is named at its
+ * private bit, where the bits are ordered, and the shared bit is not named again.
+ */
+static const char *open_flag_name(uint32_t flags, uint32_t bit)
+{
+	bool sync = (flags & O_SYNC) == O_SYNC;
+	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+	size_t i;
+
+	if (sync && bit == O_DSYNC)
+		return "";
+	if (sync && bit == __O_SYNC)
+		return "O_SYNC";
+	if (tmpfile && bit == O_DIRECTORY)
+		return "";
+	if (tmpfile && bit == __O_TMPFILE)
+		return "O_TMPFILE";
+	for (i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++) {
+		if (open_flag_names[i].bit == bit)
+			return open_flag_names[i].name;
+	}
+	return NULL;
+}
+
+static const char *access_mode_name(uint32_t flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		return "O_RDONLY";
+	case O_WRONLY:
+		return "O_WRONLY";
+	case O_RDWR:
+		return "O_RDWR";
+	default:
+		return "O_ACCMODE";
+	}
+}
+
+int format_open_flags(uint32_t flags, char *buf, size_t buflen)
+{
+	struct text t = { .buf = buf, .size = buf ? buflen : 0 };
+	uint32_t rest, bit, unknown = 0;
+	const char *name;
+	char hex[16];
+
+	text_add(&t, access_mode_name(flags));
+	for (rest = flags & ~(uint32_t)O_ACCMODE; rest; rest &= rest - 1) {
+		bit = rest & -rest;
+		name = open_flag_name(flags, bit);
+		if (!name) {
+			unknown |= bit;
+		} else if (*name) {
+			text_add(&t, "|");
+			text_add(&t, name);
+		}
+	}
+	if (unknown) {
+		snprintf(hex, sizeof(hex), "|0x%x", unknown);
+		text_add(&t, hex);
+	}
+	return text_finish(&t);
+}
+
+int format_addr(int family, const uint8_t *addr, char *buf, size_t buflen)
+{
+	static const uint8_t v4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+	socklen_t size = buflen > INET6_ADDRSTRLEN ? INET6_ADDRSTRLEN : (socklen_t)buflen;
+
+	if (!addr || !buf)
+		return -EINVAL;
+	if (family == AF_INET6 && !memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix))) {
+		family = AF_INET;
+		addr += sizeof(v4_mapped_prefix);
+	}
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (!inet_ntop(family, addr, buf, size)) {
+		if (buflen)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)strlen(buf);
+}
+
+const char *format_family(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	default:
+		return NULL;
+	}
+}
+
+struct dns_type_name {
+	uint16_t type;
+	const char *name;
+};
+
+/* IANA "Resource Record (RR) TYPEs", the ones a resolver or a CI job plausibly sends. */
+static const struct dns_type_name dns_type_names[] = {
+	{ 1, "A" },	      { 2, "NS" },     { 5, "CNAME" },	     { 6, "SOA" },
+	{ 10, "NULL" },	      { 12, "PTR" },   { 13, "HINFO" },	     { 15, "MX" },
+	{ 16, "TXT" },	      { 17, "RP" },    { 18, "AFSDB" },	     { 24, "SIG" },
+	{ 25, "KEY" },	      { 28, "AAAA" },  { 29, "LOC" },	     { 33, "SRV" },
+	{ 35, "NAPTR" },      { 36, "KX" },    { 37, "CERT" },	     { 39, "DNAME" },
+	{ 41, "OPT" },	      { 42, "APL" },   { 43, "DS" },	     { 44, "SSHFP" },
+	{ 45, "IPSECKEY" },   { 46, "RRSIG" }, { 47, "NSEC" },	     { 48, "DNSKEY" },
+	{ 49, "DHCID" },      { 50, "NSEC3" }, { 51, "NSEC3PARAM" }, { 52, "TLSA" },
+	{ 53, "SMIMEA" },     { 55, "HIP" },   { 59, "CDS" },	     { 60, "CDNSKEY" },
+	{ 61, "OPENPGPKEY" }, { 62, "CSYNC" }, { 63, "ZONEMD" },     { 64, "SVCB" },
+	{ 65, "HTTPS" },      { 99, "SPF" },   { 108, "EUI48" },     { 109, "EUI64" },
+	{ 249, "TKEY" },      { 250, "TSIG" }, { 251, "IXFR" },	     { 252, "AXFR" },
+	{ 255, "ANY" },	      { 256, "URI" },  { 257, "CAA" },
+};
+
+int format_dns_qtype(uint16_t qtype, char *buf, size_t buflen)
+{
+	struct text t = { .buf = buf, .size = buf ? buflen : 0 };
+	char generic[sizeof("TYPE65535")];
+	size_t i;
+
+	for (i = 0; i < sizeof(dns_type_names) / sizeof(dns_type_names[0]); i++) {
+		if (dns_type_names[i].type == qtype) {
+			text_add(&t, dns_type_names[i].name);
+			return text_finish(&t);
+		}
+	}
+	snprintf(generic, sizeof(generic), "TYPE%u", (unsigned int)qtype);
+	text_add(&t, generic);
+	return text_finish(&t);
+}

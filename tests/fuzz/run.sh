@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Builds the libFuzzer targets into build/fuzz/ and runs each for $1 seconds (default 20).
+# Exits non-zero when a target crashes; the input that crashed it is saved as
+# build/fuzz/<target>-crash-* and the log as build/fuzz/<target>.log.
+set -eu
+
+seconds=${1:-20}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$root/build/fuzz
+CLANG=${CLANG:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root/include"
+
+mkdir -p "$out/corpus/fuzz_dns" "$out/corpus/fuzz_json"
+$CLANG $flags "$root/tests/fuzz/fuzz_dns.c" "$root/src/dns.c" -o "$out/fuzz_dns"
+$CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" -ljansson -o "$out/fuzz_json"
+
+# Seeds, so that a short run starts from messages that get past the header: a query for
+# example.com, and a response with a CNAME, an A and an AAAA record using compression.
+name='\007example\003com\000'
+printf '%b' '\022\064\001\000\000\001\000\000\000\000\000\000'"$name"'\000\001\000\001' \
+	>"$out/corpus/fuzz_dns/query"
+printf '%b' '\022\064\201\200\000\001\000\003\000\000\000\000'"$name"'\000\001\000\001' \
+'\300\014\000\005\000\001\000\000\000\074\000\007\004edge\300\024' \
+'\300\014\000\001\000\001\000\000\001\054\000\004\135\270\330\042' \
+'\300\014\000\034\000\001\000\000\016\020\000\020\046\006\050\000\002\040\000\001' \
+'\000\000\000\000\000\000\000\001' >"$out/corpus/fuzz_dns/response"
+printf '%b' 'caf\303\251 \360\237\230\200 \355\240\200 \300\257 "\\\n\000\177' \
+	>"$out/corpus/fuzz_json/mixed"
+
+status=0
+for target in fuzz_dns fuzz_json; do
+	echo "fuzz: $target for ${seconds}s"
+	if "$out/$target" -max_total_time="$seconds" -print_final_stats=1 \
+		-artifact_prefix="$out/$target-" "$out/corpus/$target" \
+		>"$out/$target.log" 2>&1; then
+		grep -E '^stat::number_of_executed_units' "$out/$target.log" || true
+	else
+		echo "fuzz: $target FAILED, see $out/$target.log"
+		tail -n 30 "$out/$target.log"
+		status=1
+	fi
+done
+exit "$status"
