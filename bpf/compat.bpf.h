@@ -29,8 +29,11 @@
 #define NR_sendmsg 46
 #define NR_recvmsg 47
 #define NR_creat 85
+#define NR_ptrace 101
 #define NR_openat 257
 #define NR_pwritev 296
+#define NR_process_vm_readv 310
+#define NR_process_vm_writev 311
 #define NR_sendmmsg 307
 #define NR_pwritev2 328
 #define NR_openat2 437
@@ -47,8 +50,11 @@
 #define NR_sendmsg 211
 #define NR_recvmsg 212
 #define NR_creat -1
+#define NR_ptrace 117
 #define NR_openat 56
 #define NR_pwritev 70
+#define NR_process_vm_readv 270
+#define NR_process_vm_writev 271
 #define NR_sendmmsg 269
 #define NR_pwritev2 287
 #define NR_openat2 437
@@ -57,6 +63,7 @@
 #endif
 
 #define AT_FDCWD -100
+#define SIGCHLD 17
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6

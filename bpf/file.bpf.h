@@ -8,6 +8,7 @@
 #define TRACERD_FILE_BPF_H
 
 #include "path.bpf.h"
+#include "tamper.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -102,6 +103,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	rec->base.off = rec->base.len = 0;
 	file = ret >= 0 ? fd_to_file(ret) : NULL;
 	if (file) {
+		tamper_check_open(file, a.flags, ret);
 		if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
 			rec->flags |= OPEN_PATH_TRUNCATED;
 	} else {

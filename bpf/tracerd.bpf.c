@@ -7,6 +7,7 @@
 #include "process.bpf.h"
 #include "file.bpf.h"
 #include "net.bpf.h"
+#include "tamper.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -28,6 +29,13 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
 	process_exit(task);
+	return 0;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(tracerd_signal, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	tamper_signal(sig, task);
 	return 0;
 }
 
@@ -89,6 +97,12 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case NR_recvfrom:
 	case NR_recvmsg:
 		break;
+	case NR_ptrace:
+	case NR_process_vm_readv:
+	case NR_process_vm_writev:
+		if (bpf_get_current_pid_tgid() >> 32 != self_tgid)
+			tamper_syscall(regs, nr, ret);
+		return 0;
 	default:
 		return 0;
 	}

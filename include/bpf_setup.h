@@ -27,6 +27,9 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 /* Adds pid to the traced set (-- COMMAND mode). */
 int bpf_setup_trace_pid(struct tracerd_bpf *skel, uint32_t pid);
 
+/* Tells the kernel which file is the output, for tamper evidence; fd may be any file. */
+int bpf_setup_watch_output(struct tracerd_bpf *skel, int fd);
+
 /* Kernel-side losses per record type, summed over CPUs, into lost[REC_TYPE_MAX]. */
 int bpf_setup_read_lost(struct tracerd_bpf *skel, uint64_t *lost);
 

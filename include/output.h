@@ -20,6 +20,9 @@ struct output;
  */
 int output_open(const char *path, bool force, struct output **ret_out, const char **ret_why);
 
+/* The file's descriptor (stdout for "-"). */
+int output_fd(const struct output *out);
+
 /* Appends complete lines. Returns 0, or -errno when the lines could not be kept. */
 int output_append(struct output *out, const char *data, size_t len);
 

@@ -17,6 +17,7 @@ struct records {
 	struct write_table *writes;
 	struct dns_cache *dns;
 	int write_totals_fd; /* the kernel's write_totals map */
+	const char *output_path; /* absolute, for tamper lines; NULL for stdout */
 	/* pids whose last DNS-over-TCP chunk was a lone 2-byte length prefix */
 	uint32_t tcp_prefix_pending[64];
 };

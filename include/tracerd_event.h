@@ -26,6 +26,7 @@ enum rec_type {
 	REC_OPEN,
 	REC_WRITE_FIRST, /* first write to an open file by a process: carries the path */
 	REC_WRITE_CLOSE, /* last close of that file by the process: carries the totals */
+	REC_TAMPER,
 	REC_TYPE_MAX,
 };
 
@@ -152,6 +153,30 @@ struct rec_write {
 	__u32 pad;
 	struct rec_str path; /* REC_WRITE_FIRST only */
 	char data[];
+};
+
+enum rec_tamper_action {
+	TAMPER_SIGNAL = 1, /* value: the signal number */
+	TAMPER_PTRACE, /* value: the ptrace request */
+	TAMPER_MEM_READ, /* process_vm_readv() */
+	TAMPER_MEM_WRITE, /* process_vm_writev() */
+	TAMPER_OPEN_OUTPUT, /* value: the open flags */
+};
+
+/* Another process acting on tracerd. */
+struct rec_tamper {
+	struct rec_header h;
+	__u32 action; /* enum rec_tamper_action */
+	__u32 target_pid;
+	__s64 value;
+	__s64 ret; /* the syscall's result, where there is one */
+};
+
+/* The output file, so that an open of it by another process is seen. */
+struct output_id {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
 };
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tracerd.skel.h"
@@ -84,6 +86,25 @@ int bpf_setup_trace_pid(struct tracerd_bpf *skel, uint32_t pid)
 
 	if (bpf_map__update_elem(skel->maps.traced, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) <
 	    0)
+		return -errno;
+	return 0;
+}
+
+int bpf_setup_watch_output(struct tracerd_bpf *skel, int fd)
+{
+	struct output_id id = { 0 };
+	struct stat st;
+	__u32 zero = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 0; /* stdout: a pipe or a terminal, not a file to guard */
+	id.ino = st.st_ino;
+	/* The kernel's dev_t packs major:minor as 12:20 bits, glibc's differently. */
+	id.dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	if (bpf_map__update_elem(skel->maps.output_file, &zero, sizeof(zero), &id, sizeof(id),
+				 BPF_ANY) < 0)
 		return -errno;
 	return 0;
 }

@@ -59,7 +59,7 @@ static void daemon_collect_losses(struct daemon *d)
 		[REC_EXEC] = LOSS_PROCESS_EXEC,	     [REC_EXIT] = LOSS_PROCESS_EXIT,
 		[REC_CONNECT] = LOSS_NET_CONNECT,    [REC_DNS] = LOSS_DNS_QUERY,
 		[REC_OPEN] = LOSS_FILE_OPEN,	     [REC_WRITE_FIRST] = LOSS_FILE_WRITE,
-		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE,
+		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE, [REC_TAMPER] = LOSS_TAMPER,
 	};
 	uint64_t kernel[REC_TYPE_MAX];
 	uint64_t by_reason[LOSS_REASONS] = { 0 };
@@ -69,7 +69,7 @@ static void daemon_collect_losses(struct daemon *d)
 	for (int type = 1; type < REC_TYPE_MAX; type++)
 		by_reason[reason_of_record[type]] += kernel[type];
 	/* The kernel counters are totals: keep the daemon's own reasons as they are. */
-	for (int i = 0; i <= LOSS_FILE_WRITE; i++) {
+	for (int i = 0; i <= LOSS_TAMPER; i++) {
 		if (by_reason[i] > d->trace.lost[i])
 			d->trace.lost[i] = by_reason[i];
 	}
@@ -109,24 +109,38 @@ static void daemon_child_exited(struct daemon *d)
 	}
 }
 
+/* Signals that end a trace cleanly. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+/*
+ * Signals whose default action would kill or stop tracerd without a trace_end: taken
+ * through the signalfd and ignored (the kernel side records who sent them).
+ */
+static const int ignored_signals[] = { SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+				       SIGPWR,	SIGXCPU, SIGXFSZ, SIGTSTP,   SIGTTIN, SIGTTOU };
+
+static bool signal_stops(int sig)
+{
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		if (stop_signals[i] == sig)
+			return true;
+	}
+	return false;
+}
+
 static void daemon_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGCHLD:
+		if (si.ssi_signo == SIGCHLD) {
 			daemon_child_exited(d);
-			break;
-		case SIGTERM:
-		case SIGINT:
-		case SIGHUP:
-			/* With a command, it decides when the trace ends: pass the signal on. */
-			if (d->has_command)
-				kill(d->cmd.pid, si.ssi_signo);
-			else
-				d->stopping = true;
-			break;
+		} else if (!signal_stops(si.ssi_signo)) {
+			continue;
+		} else if (d->has_command) {
+			/* The command decides when the trace ends: pass the signal on. */
+			kill(d->cmd.pid, si.ssi_signo);
+		} else {
+			d->stopping = true;
 		}
 	}
 }
@@ -172,10 +186,13 @@ static int daemon_fds_open(struct daemon *d)
 	int err;
 
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&mask, stop_signals[i]);
+	for (size_t i = 0; i < sizeof(ignored_signals) / sizeof(ignored_signals[0]); i++)
+		sigaddset(&mask, ignored_signals[i]);
+	/* A closed stdout (--out -) is a write error to count, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, &d->orig_mask) < 0)
 		return -errno;
 	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -269,7 +286,7 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 		fprintf(stderr, "tracerd: cannot create --out '%s': %s\n", d->opts->out_path, why);
 		return err;
 	}
-	return 0;
+	return bpf_setup_watch_output(d->skel, output_fd(*ret_out));
 }
 
 static int daemon_records_init(struct daemon *d)
@@ -281,6 +298,8 @@ static int daemon_records_init(struct daemon *d)
 	if (!err)
 		err = dns_cache_new(&d->records.dns);
 	d->records.trace = &d->trace;
+	if (strcmp(d->opts->out_path, "-") != 0)
+		d->records.output_path = realpath(d->opts->out_path, NULL);
 	d->records.write_totals_fd = bpf_map__fd(d->skel->maps.write_totals);
 	return err;
 }
@@ -336,6 +355,7 @@ static void daemon_cleanup(struct daemon *d)
 	write_table_free(d->records.writes);
 	cgroup_cache_free(d->records.cgroups);
 	dns_cache_free(d->records.dns);
+	free((char *)d->records.output_path);
 	ring_buffer__free(d->ring);
 	if (d->skel)
 		bpf_setup_destroy(d->skel);

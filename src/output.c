@@ -99,6 +99,11 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 	return 0;
 }
 
+int output_fd(const struct output *out)
+{
+	return out->fd;
+}
+
 static int buffer_reserve(char **buf, size_t *cap, size_t need)
 {
 	size_t new_cap = *cap ? *cap : 65536;

@@ -150,28 +150,29 @@ static int records_exit(struct records *r, const struct rec_exit *rec)
 	return 0;
 }
 
+/* dst_addr, dst_port, protocol: the destination fields net_connect and dns_query share. */
 static bool json_fields_dest(struct json_buf *b, const struct rec_net *n)
 {
 	char addr[64];
-	const char *family = format_family(n->family);
 	int len = format_addr(n->addr_family, n->addr, addr, sizeof(addr));
 
-	if (len < 0 || !family)
+	if (len < 0)
 		return false;
 	json_field_string(b, "dst_addr", addr, len);
 	json_field_u64(b, "dst_port", n->port);
 	json_field_cstr(b, "protocol", n->protocol == NET_PROTO_TCP ? "tcp" : "udp");
-	json_field_cstr(b, "family", family);
 	return true;
 }
 
 static int records_connect(struct records *r, const struct rec_connect *rec)
 {
 	const char *hostname = dns_cache_lookup(r->dns, rec->dst.addr_family, rec->dst.addr);
+	const char *family = format_family(rec->dst.family);
 
 	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
-	if (!json_fields_dest(&r->trace->line, &rec->dst))
+	if (!family || !json_fields_dest(&r->trace->line, &rec->dst))
 		return -EINVAL;
+	json_field_cstr(&r->trace->line, "family", family);
 	json_field_i64(&r->trace->line, "ret", rec->ret);
 	if (hostname)
 		json_field_cstr(&r->trace->line, "hostname", hostname);
@@ -296,11 +297,51 @@ static int records_write(struct records *r, const struct rec_write *rec, size_t 
 	return 0;
 }
 
+static const char *const tamper_action_names[] = {
+	[TAMPER_SIGNAL] = "signal",	      [TAMPER_PTRACE] = "ptrace",
+	[TAMPER_MEM_READ] = "mem_read",	      [TAMPER_MEM_WRITE] = "mem_write",
+	[TAMPER_OPEN_OUTPUT] = "open_output",
+};
+
+static int records_tamper(struct records *r, const struct rec_tamper *rec)
+{
+	struct json_buf *b = &r->trace->line;
+	char flags[256];
+	int n;
+
+	if (rec->action == 0 || rec->action > TAMPER_OPEN_OUTPUT)
+		return -EINVAL;
+	records_begin(r, LINE_TAMPER, &rec->h, rec->h.timestamp_ns);
+	json_field_cstr(b, "action", tamper_action_names[rec->action]);
+	json_field_u64(b, "target_pid", rec->target_pid);
+	switch (rec->action) {
+	case TAMPER_SIGNAL:
+		json_field_i64(b, "signal", rec->value);
+		break;
+	case TAMPER_PTRACE:
+		json_field_i64(b, "request", rec->value);
+		json_field_i64(b, "ret", rec->ret);
+		break;
+	case TAMPER_OPEN_OUTPUT:
+		if (r->output_path)
+			json_field_cstr(b, "path", r->output_path);
+		n = format_open_flags(rec->value, flags, sizeof(flags));
+		if (n > 0)
+			json_field_string(b, "flags", flags, n);
+		json_field_i64(b, "ret", rec->ret);
+		break;
+	default:
+		json_field_i64(b, "ret", rec->ret);
+	}
+	trace_line_end(r->trace, LINE_TAMPER);
+	return 0;
+}
+
 static const size_t record_min_size[REC_TYPE_MAX] = {
 	[REC_EXEC] = sizeof(struct rec_exec),	      [REC_EXIT] = sizeof(struct rec_exit),
 	[REC_CONNECT] = sizeof(struct rec_connect),   [REC_DNS] = offsetof(struct rec_dns, payload),
 	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
-	[REC_WRITE_CLOSE] = sizeof(struct rec_write),
+	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
 };
 
 static int records_dispatch(struct records *r, const void *data, size_t size)
@@ -321,6 +362,8 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 		return records_dns(r, data, size);
 	case REC_OPEN:
 		return records_open(r, data, size);
+	case REC_TAMPER:
+		return records_tamper(r, data);
 	default:
 		return records_write(r, data, size);
 	}

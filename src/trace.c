@@ -24,10 +24,15 @@ static const char *const line_type_names[LINE_TYPES] = {
 };
 
 static const char *const loss_reason_names[LOSS_REASONS] = {
-	[LOSS_PROCESS_EXEC] = "process_exec", [LOSS_PROCESS_EXIT] = "process_exit",
-	[LOSS_NET_CONNECT] = "net_connect",   [LOSS_DNS_QUERY] = "dns_query",
-	[LOSS_FILE_OPEN] = "file_open",	      [LOSS_FILE_WRITE] = "file_write",
-	[LOSS_DECODE_ERROR] = "decode_error", [LOSS_WRITE_ERROR] = "write_error",
+	[LOSS_PROCESS_EXEC] = "process_exec",
+	[LOSS_PROCESS_EXIT] = "process_exit",
+	[LOSS_NET_CONNECT] = "net_connect",
+	[LOSS_DNS_QUERY] = "dns_query",
+	[LOSS_FILE_OPEN] = "file_open",
+	[LOSS_FILE_WRITE] = "file_write",
+	[LOSS_TAMPER] = "tamper",
+	[LOSS_DECODE_ERROR] = "decode_error",
+	[LOSS_WRITE_ERROR] = "write_error",
 };
 
 const char *trace_line_type_name(enum trace_line_type type)

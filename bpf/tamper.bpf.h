@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Tamper evidence: other processes signalling tracerd, ptracing it, reading or writing its
+ * memory, or opening its output file. A hostile job may be root and succeed; the trace
+ * still shows who tried. Seen from every process, whatever the trace's scope.
+ */
+#ifndef TRACERD_TAMPER_BPF_H
+#define TRACERD_TAMPER_BPF_H
+
+#include "common.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct output_id);
+} output_file SEC(".maps");
+
+struct tamper_key {
+	__u32 pid;
+	__u32 action;
+	__s64 value;
+};
+
+/*
+ * Each (process, action, value) is reported once: a debugger attached to tracerd issues
+ * a ptrace request for every syscall tracerd makes, and reporting each would feed a loop.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tamper_key);
+	__type(value, __u8);
+} tamper_seen SEC(".maps");
+
+static __always_inline bool tamper_first_time(__u32 action, __s64 value)
+{
+	struct tamper_key key = {
+		.pid = bpf_get_current_pid_tgid() >> 32,
+		.action = action,
+		.value = value,
+	};
+	__u8 one = 1;
+
+	return bpf_map_update_elem(&tamper_seen, &key, &one, BPF_NOEXIST) == 0;
+}
+
+static __always_inline void tamper_output(__u32 action, __u32 target, __s64 value, __s64 ret)
+{
+	struct rec_tamper *rec;
+
+	if (!tamper_first_time(action, value))
+		return;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		lost_count(REC_TAMPER);
+		return;
+	}
+	header_fill(&rec->h, REC_TAMPER, sizeof(*rec));
+	rec->action = action;
+	rec->target_pid = target;
+	rec->value = value;
+	rec->ret = ret;
+	/* Evidence should not wait for the next drain. */
+	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline void tamper_signal(int sig, struct task_struct *target)
+{
+	__u32 sender = bpf_get_current_pid_tgid() >> 32;
+
+	/* SIGCHLD comes from tracerd's own command exiting. */
+	if (BPF_CORE_READ(target, tgid) != self_tgid || sender == self_tgid || sig == SIGCHLD)
+		return;
+	tamper_output(TAMPER_SIGNAL, self_tgid, sig, 0);
+}
+
+/* ptrace(), process_vm_readv(), process_vm_writev() aimed at tracerd. */
+static __always_inline void tamper_syscall(struct pt_regs *regs, long nr, long ret)
+{
+	__u32 pid;
+
+	if (nr == NR_ptrace) {
+		pid = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		if (pid == self_tgid)
+			tamper_output(TAMPER_PTRACE, pid, PT_REGS_PARM1_CORE_SYSCALL(regs), ret);
+		return;
+	}
+	pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (pid == self_tgid)
+		tamper_output(nr == NR_process_vm_readv ? TAMPER_MEM_READ : TAMPER_MEM_WRITE, pid,
+			      0, ret);
+}
+
+/* A successful open of tracerd's output file by anyone else. */
+static __always_inline void tamper_check_open(struct file *file, __u32 open_flags, long ret)
+{
+	__u32 zero = 0;
+	struct output_id *out = bpf_map_lookup_elem(&output_file, &zero);
+
+	if (!out || !out->ino || BPF_CORE_READ(file, f_inode, i_ino) != out->ino ||
+	    BPF_CORE_READ(file, f_inode, i_sb, s_dev) != out->dev)
+		return;
+	tamper_output(TAMPER_OPEN_OUTPUT, self_tgid, open_flags, ret);
+}
+
+#endif
