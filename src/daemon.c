@@ -23,6 +23,7 @@
 
 #include "bpf_setup.h"
 #include "command.h"
+#include "privileges.h"
 #include "records.h"
 #include "tracerd.skel.h"
 
@@ -398,6 +399,9 @@ int daemon_run(const struct options *opts)
 	err = daemon_go_live(&d);
 	if (err)
 		goto cleanup;
+	err = privileges_drop();
+	if (err)
+		fprintf(stderr, "tracerd: warning: cannot drop privileges: %s\n", strerror(-err));
 	err = daemon_loop(&d);
 	if (err)
 		log_error("event loop failed", NULL, err);

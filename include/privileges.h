@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Least privilege once tracing is live: the BPF programs are loaded and attached, the
+ * files are open, and the loop needs almost nothing of root any more.
+ */
+#ifndef TRACERD_PRIVILEGES_H
+#define TRACERD_PRIVILEGES_H
+
+/*
+ * Drops every capability the event loop does not need, sets no_new_privs and installs
+ * the seccomp allow-list. Returns 0 or -errno; on error nothing is left half-done that
+ * would stop the trace.
+ */
+int privileges_drop(void);
+
+#endif
