@@ -192,6 +192,7 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr, con
 	net_dns_output(&peer, buf, len, dir);
 }
 
+/* sendto() or recvfrom(): same arguments, the data flowing the other way. */
 static __always_inline void net_sendto(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
@@ -238,6 +239,7 @@ static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msg
 			    ret, dir);
 }
 
+/* sendmsg() or recvmsg() */
 static __always_inline void net_sendmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));

@@ -73,7 +73,10 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 	}
 }
 
-/* Everything else is seen on exit, when the result is known and user memory is paged in. */
+/*
+ * Everything else is seen on exit, when the result is known and user memory is paged in.
+ * Scope is checked only for the syscalls tracerd records: most syscalls leave at once.
+ */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -84,62 +87,42 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case NR_openat2:
 	case NR_open:
 	case NR_creat:
+		if (current_wanted())
+			file_open(regs, nr, ret);
+		break;
 	case NR_read:
 	case NR_write:
 	case NR_writev:
 	case NR_pwrite64:
 	case NR_pwritev:
 	case NR_pwritev2:
+		if (current_wanted())
+			sys_exit_rw(regs, nr, ret);
+		break;
 	case NR_connect:
+		if (current_wanted())
+			net_connect(regs, ret);
+		break;
 	case NR_sendto:
-	case NR_sendmsg:
-	case NR_sendmmsg:
 	case NR_recvfrom:
+		if (current_wanted())
+			net_sendto(regs, ret, nr == NR_recvfrom ? DNS_RECEIVED : 0);
+		break;
+	case NR_sendmsg:
 	case NR_recvmsg:
+		if (current_wanted())
+			net_sendmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
+		break;
+	case NR_sendmmsg:
+		if (current_wanted())
+			net_sendmmsg(regs, ret);
 		break;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
+		/* Tamper evidence comes from anyone but tracerd, whatever the scope. */
 		if (bpf_get_current_pid_tgid() >> 32 != self_tgid)
 			tamper_syscall(regs, nr, ret);
-		return 0;
-	default:
-		return 0;
-	}
-	if (!current_wanted())
-		return 0;
-	switch (nr) {
-	case NR_openat:
-	case NR_openat2:
-	case NR_open:
-	case NR_creat:
-		file_open(regs, nr, ret);
-		break;
-	case NR_read:
-	case NR_write:
-	case NR_writev:
-	case NR_pwrite64:
-	case NR_pwritev:
-	case NR_pwritev2:
-		sys_exit_rw(regs, nr, ret);
-		break;
-	case NR_connect:
-		net_connect(regs, ret);
-		break;
-	case NR_sendto:
-		net_sendto(regs, ret, 0);
-		break;
-	case NR_sendmsg:
-		net_sendmsg(regs, ret, 0);
-		break;
-	case NR_recvfrom:
-		net_sendto(regs, ret, DNS_RECEIVED);
-		break;
-	case NR_recvmsg:
-		net_sendmsg(regs, ret, DNS_RECEIVED);
-		break;
-	case NR_sendmmsg:
-		net_sendmmsg(regs, ret);
 		break;
 	}
 	return 0;

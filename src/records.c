@@ -3,7 +3,6 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,26 @@
 #include "format.h"
 #include "pathnorm.h"
 
+/* Writes v in decimal ending at end; returns where it starts. No snprintf on the hot path. */
+static char *decimal_before(char *end, uint64_t v)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 /* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
 static void json_field_exec_id(struct json_buf *b, const char *key, uint32_t pid, uint64_t exec_ns)
 {
-	char id[40];
-	int n = snprintf(id, sizeof(id), "%" PRIu32 "-%" PRIu64, pid, exec_ns);
+	char id[48];
+	char *end = id + sizeof(id);
+	char *start = decimal_before(end, exec_ns);
 
-	json_field_string(b, key, id, n);
+	*--start = '-';
+	start = decimal_before(start, pid);
+	json_field_string(b, key, start, end - start);
 }
 
 static void json_field_str(struct json_buf *b, const char *key, const char *data, struct rec_str s)
