@@ -14,10 +14,41 @@
 #include "tracerd.skel.h"
 #include "tracerd_event.h"
 
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+
+/* The effective capabilities, from /proc/self/status (no libcap needed). */
+static uint64_t capabilities_effective(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	}
+	fclose(f);
+	return caps;
+}
+
+/* Root, or what a service manager may grant instead: CAP_BPF with CAP_PERFMON. */
+static bool may_load_tracing_programs(void)
+{
+	uint64_t caps = capabilities_effective();
+	uint64_t bpf_perfmon = 1ull << CAP_BPF_BIT | 1ull << CAP_PERFMON_BIT;
+
+	return caps & 1ull << CAP_SYS_ADMIN_BIT || (caps & bpf_perfmon) == bpf_perfmon;
+}
+
 int bpf_setup_preflight(const char **ret_why)
 {
-	if (geteuid() != 0) {
-		*ret_why = "tracerd must run as root (it loads BPF programs): try sudo";
+	if (!may_load_tracing_programs()) {
+		*ret_why = "tracerd must run as root (it loads BPF programs; CAP_BPF with "
+			   "CAP_PERFMON also does): try sudo";
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
