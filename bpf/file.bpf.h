@@ -83,37 +83,10 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 		rec->flags |= OPEN_BASE_TRUNCATED;
 }
 
-static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
-{
-	struct open_args a = {};
-	struct rec_open *rec;
-	struct file *file;
-	__u32 off = 0;
-
-	open_args_read(regs, nr, &a);
-	rec = record_buf_get();
-	if (!rec)
-		return;
-	header_fill(&rec->h, REC_OPEN, 0);
-	rec->ret = ret;
-	rec->open_flags = a.flags;
-	rec->flags = 0;
-	rec->pad = 0;
-	rec->path.off = rec->path.len = 0;
-	rec->base.off = rec->base.len = 0;
-	file = ret >= 0 ? fd_to_file(ret) : NULL;
-	if (file) {
-		tamper_check_open(file, a.flags, ret);
-		if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
-			rec->flags |= OPEN_PATH_TRUNCATED;
-	} else {
-		open_put_requested(rec, &off, &a);
-	}
-	rec->h.size = sizeof(*rec) + off;
-	record_output(rec, sizeof(*rec) + off, REC_OPEN);
-}
-
-/* A write record: the first one for an open file, or the closing one with the totals. */
+/*
+ * A write record: the first one for an open file, or the closing one with the totals.
+ * file is NULL for a stale entry, whose file is gone.
+ */
 static __always_inline void write_record_output(__u16 type, struct write_key *key,
 						struct write_totals *totals, struct file *file)
 {
@@ -125,12 +98,68 @@ static __always_inline void write_record_output(__u16 type, struct write_key *ke
 	header_fill(&rec->h, type, 0);
 	rec->key = *key;
 	rec->totals = *totals;
-	rec->flags = 0;
+	rec->flags = file ? 0 : WRITE_STALE;
 	rec->pad = 0;
-	if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
-		rec->flags |= OPEN_PATH_TRUNCATED;
+	rec->path.off = rec->path.len = 0;
+	if (file && path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+		rec->flags |= WRITE_PATH_TRUNCATED;
 	rec->h.size = sizeof(*rec) + off;
 	record_output(rec, sizeof(*rec) + off, type);
+}
+
+/* Reports and forgets the totals of key, whose struct file was released and reused. */
+static __always_inline void write_stale_flush(struct write_key *key, struct write_totals *t)
+{
+	struct write_totals totals = *t;
+
+	bpf_map_delete_elem(&write_totals, key);
+	write_record_output(REC_WRITE_CLOSE, key, &totals, NULL);
+}
+
+/*
+ * A file just opened by this process: an entry under its struct file belongs to an
+ * earlier file that was released without close(2), at the same address.
+ */
+static __always_inline void write_forget_reused(struct file *file)
+{
+	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .file = (__u64)file };
+	struct write_totals *t = bpf_map_lookup_elem(&write_totals, &key);
+
+	if (t)
+		write_stale_flush(&key, t);
+}
+
+static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
+{
+	struct file *file = ret >= 0 ? fd_to_file(ret) : NULL;
+	struct open_args a = {};
+	struct rec_open *rec;
+	__u32 off = 0;
+
+	open_args_read(regs, nr, &a);
+	/* Both may send records of their own: before this one takes the buffer. */
+	if (file) {
+		write_forget_reused(file);
+		tamper_check_open(file, a.flags, ret);
+	}
+	rec = record_buf_get();
+	if (!rec)
+		return;
+	header_fill(&rec->h, REC_OPEN, 0);
+	rec->ret = ret;
+	rec->open_flags = a.flags;
+	rec->flags = 0;
+	rec->pad = 0;
+	rec->path.off = rec->path.len = 0;
+	rec->base.off = rec->base.len = 0;
+	if (file) {
+		if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+			rec->flags |= OPEN_PATH_TRUNCATED;
+	} else {
+		open_put_requested(rec, &off, &a);
+	}
+	rec->h.size = sizeof(*rec) + off;
+	record_output(rec, sizeof(*rec) + off, REC_OPEN);
 }
 
 static __always_inline void file_write_account(struct file *file, long ret)
@@ -139,7 +168,12 @@ static __always_inline void file_write_account(struct file *file, long ret)
 	struct write_totals first = { .bytes = ret, .writes = 1 };
 	struct write_totals *t;
 
+	first.inode = (__u64)BPF_CORE_READ(file, f_inode);
 	t = bpf_map_lookup_elem(&write_totals, &key);
+	if (t && t->inode != first.inode) {
+		write_stale_flush(&key, t);
+		t = NULL;
+	}
 	if (t) {
 		__sync_fetch_and_add(&t->bytes, ret);
 		__sync_fetch_and_add(&t->writes, 1);

@@ -143,15 +143,26 @@ struct write_key {
 struct write_totals {
 	__u64 bytes;
 	__u64 writes;
+	__u64 inode; /* the file's inode pointer: a reused struct file has another */
+};
+
+enum rec_write_flag {
+	WRITE_PATH_TRUNCATED = 1 << 0,
+	/*
+	 * The file was released without close(2) (dup2 over its fd, close_range, exec with
+	 * O_CLOEXEC) and its struct file reused: the totals come without a path, the daemon
+	 * has it from the first write.
+	 */
+	WRITE_STALE = 1 << 1,
 };
 
 struct rec_write {
 	struct rec_header h;
 	struct write_key key;
 	struct write_totals totals; /* REC_WRITE_CLOSE only */
-	__u32 flags; /* OPEN_PATH_TRUNCATED */
+	__u32 flags; /* enum rec_write_flag */
 	__u32 pad;
-	struct rec_str path; /* REC_WRITE_FIRST only */
+	struct rec_str path; /* empty with WRITE_STALE */
 	char data[];
 };
 

@@ -26,8 +26,11 @@ int write_table_new(struct write_table **ret);
 /* Frees the table and the entries still in it; NULL is accepted. */
 void write_table_free(struct write_table *w);
 
+/* Adds the entry of rec->key, replacing one left under the same key. */
 int write_table_add(struct write_table *w, const struct rec_write *rec, const char *path,
 		    uint16_t path_len);
+/* Unlinks and returns the entry of key (NULL when none); the caller frees it. */
+struct write_entry *write_table_take(struct write_table *w, const struct write_key *key);
 /* Removes and frees the entry of key, if any. */
 void write_table_remove(struct write_table *w, const struct write_key *key);
 

@@ -124,7 +124,7 @@ static void records_file_write_line(struct records *r, const struct rec_header *
 
 	records_begin(r, LINE_FILE_WRITE, h, boot_ns);
 	json_field_string(b, "path", path, path_len);
-	json_field_true_if(b, "path_truncated", flags & OPEN_PATH_TRUNCATED);
+	json_field_true_if(b, "path_truncated", flags & WRITE_PATH_TRUNCATED);
 	json_field_u64(b, "bytes", totals->bytes);
 	json_field_u64(b, "writes", totals->writes);
 	trace_line_end(r->trace, LINE_FILE_WRITE);
@@ -291,6 +291,19 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	return 0;
 }
 
+/* The totals of a file released without close(2): the path is the one of its first write. */
+static int records_write_stale(struct records *r, const struct rec_write *rec)
+{
+	struct write_entry *e = write_table_take(r->writes, &rec->key);
+
+	if (!e)
+		return -ENOENT; /* its first record was lost: counted there */
+	records_file_write_line(r, &e->header, rec->h.timestamp_ns, e->path, e->path_len, e->flags,
+				&rec->totals);
+	free(e);
+	return 0;
+}
+
 static int records_write(struct records *r, const struct rec_write *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
@@ -300,6 +313,11 @@ static int records_write(struct records *r, const struct rec_write *rec, size_t 
 		return -EINVAL;
 	if (rec->h.type == REC_WRITE_FIRST) {
 		if (write_table_add(r->writes, rec, path, rec->path.len) < 0)
+			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
+		return 0;
+	}
+	if (rec->flags & WRITE_STALE) {
+		if (records_write_stale(r, rec) < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}

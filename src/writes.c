@@ -43,6 +43,7 @@ int write_table_add(struct write_table *w, const struct rec_write *rec, const ch
 
 	if (!e)
 		return -ENOMEM;
+	write_table_remove(w, &rec->key);
 	e->key = rec->key;
 	e->header = rec->h;
 	e->flags = rec->flags;
@@ -54,17 +55,22 @@ int write_table_add(struct write_table *w, const struct rec_write *rec, const ch
 	return 0;
 }
 
-void write_table_remove(struct write_table *w, const struct write_key *key)
+struct write_entry *write_table_take(struct write_table *w, const struct write_key *key)
 {
 	for (struct write_entry **p = bucket_of(w, key->pid); *p; p = &(*p)->next) {
 		if ((*p)->key.pid == key->pid && (*p)->key.file == key->file) {
 			struct write_entry *e = *p;
 
 			*p = e->next;
-			free(e);
-			return;
+			return e;
 		}
 	}
+	return NULL;
+}
+
+void write_table_remove(struct write_table *w, const struct write_key *key)
+{
+	free(write_table_take(w, key));
 }
 
 struct write_entry *write_table_take_pid(struct write_table *w, uint32_t pid)
