@@ -41,7 +41,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit e2e sanitize fuzz bench install vmlinux format
+.PHONY: all clean test unit e2e sanitize fuzz bench install vmlinux format valgrind soak
 
 all: tracerd
 
@@ -83,14 +83,31 @@ fuzz:
 # daemon against real workloads.
 test: unit sanitize fuzz e2e
 
-# Unit tests under ASan and UBSan, built apart from the normal objects.
+# Unit tests under ASan and UBSan, built apart from the normal objects, then one real trace
+# (the issue's acceptance scenario) by a tracerd built the same way into build/san/.
+SAN_OUT := $(OUT)/san
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_OBJS := $(patsubst src/%.c,$(SAN_OUT)/%.o,$(PURE_SRCS) $(DAEMON_SRCS))
 sanitize:
-	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/san \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS="$(SAN_CFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" unit $(SAN_OBJS)
+	$(call msg,LINK,$(SAN_OUT)/tracerd)
+	$(Q)$(CC) -std=gnu11 $(SAN_CFLAGS) -fsanitize=address,undefined $(SAN_OBJS) $(LIBS) \
+		-o $(SAN_OUT)/tracerd
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		TRACERD=$(SAN_OUT)/tracerd $(PYTHON) tests/e2e/run.py -k test_issue_acceptance
+
+# valgrind memcheck over one real trace: fails on any error or definite leak.
+valgrind: tracerd
+	$(Q)scripts/valgrind-trace.sh ./tracerd
+
+# Ten minutes of a steady mixed workload, sampling tracerd's RSS (not part of make test).
+SOAK_SECONDS ?= 600
+soak: tracerd
+	$(Q)scripts/soak.sh ./tracerd $(SOAK_SECONDS)
 
 bench: tracerd
-	$(Q)$(PYTHON) bench/run.py
+	$(Q)$(PYTHON) bench/run.py $(BENCH_FLAGS)
 
 install: tracerd
 	install -D -m 0755 tracerd $(DESTDIR)$(PREFIX)/sbin/tracerd

@@ -58,10 +58,12 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 	long n;
 	int walk;
 
-	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX, a->filename);
+	/* One byte more than kept: a string that fills it was longer than the limit. */
+	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1,
+				    a->filename);
 	rec->path.off = *off;
 	rec->path.len = n > 1 ? n - 1 : 0;
-	if (n == TRACERD_PATH_MAX)
+	if (n > TRACERD_PATH_MAX)
 		rec->flags |= OPEN_PATH_TRUNCATED;
 	if (n <= 1)
 		return;

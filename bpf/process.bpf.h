@@ -44,7 +44,8 @@ static __always_inline void exec_put_filename(struct rec_exec *rec, __u32 *off,
 					      struct linux_binprm *bprm)
 {
 	const char *filename = BPF_CORE_READ(bprm, filename);
-	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX,
+	/* One byte more than kept: a string that fills it was longer than the limit. */
+	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1,
 					   filename);
 
 	rec->filename.off = *off;
@@ -52,7 +53,7 @@ static __always_inline void exec_put_filename(struct rec_exec *rec, __u32 *off,
 	if (n <= 1)
 		return;
 	rec->filename.len = n - 1;
-	if (n == TRACERD_PATH_MAX)
+	if (n > TRACERD_PATH_MAX)
 		rec->flags |= EXEC_FILENAME_TRUNCATED;
 	*off += n - 1;
 }

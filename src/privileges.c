@@ -1,7 +1,362 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Least privilege for the event loop. Once the BPF programs are attached, the output and
+ * the cgroup mount are open and the command is running, the loop only reads the ring
+ * buffer and a few maps through fds it holds, writes the file, and waits for its child.
+ * Root's powers would only help someone who took over the loop, so they go:
+ *
+ * - capabilities: every one is cleared from the bounding set, and the effective and
+ *   permitted sets keep only
+ *     CAP_DAC_READ_SEARCH  open_by_handle_at() in cgroup.c, which turns the cgroup id of a
+ *                          process not seen exec'ing into its path (for container_id);
+ *                          the kernel asks for it whatever the file's mode. seccomp below
+ *                          confines the call to the cgroup2 mount.
+ *     CAP_KILL             in -- COMMAND mode only: SIGTERM/SIGINT/SIGHUP are passed on to
+ *                          the command, and a command that changed its uid (runuser, su,
+ *                          sudo -u) no longer matches tracerd's uid 0.
+ *     CAP_BPF              only where the kernel still checks it on every bpf() command
+ *                          (before Linux 6.5 with kernel.unprivileged_bpf_disabled set):
+ *                          probed, not guessed. Since 6.5 reading and deleting map
+ *                          elements through an fd already held needs no capability.
+ *   The uid stays 0: the pid file is removed at exit from a directory root owns, and the
+ *   output's reserved blocks (ext4 resuid 0) stay usable when a job fills the disk.
+ * - no_new_privs: nothing exec'd could gain privileges (nothing is, and seccomp forbids it).
+ * - seccomp: an allow-list of what the loop and its exit path call (measured with
+ *   strace -f over the whole e2e suite, see below). Anything else fails with EPERM instead
+ *   of killing tracerd: a syscall forgotten here costs a feature, never the trace.
+ *   Notably absent: open/openat (nothing is opened by path after go-live, so
+ *   CAP_DAC_READ_SEARCH cannot be turned into reading any file), execve, fork/clone,
+ *   socket/connect, ptrace, mount, bpf program loading is still possible in principle
+ *   (bpf() is allowed for the map reads) but needs CAP_BPF or CAP_SYS_ADMIN, both gone.
+ */
 #include "privileges.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/magic.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Capabilities as two 32-bit words, as capset(2) takes them (_LINUX_CAPABILITY_VERSION_3). */
+struct cap_set {
+	uint32_t word[2];
+};
+
+static void cap_set_add(struct cap_set *s, int cap)
+{
+	s->word[cap / 32] |= 1u << (cap % 32);
+}
+
+static bool cap_set_has(const struct cap_set *s, int cap)
+{
+	return s->word[cap / 32] & (1u << (cap % 32));
+}
+
+static int capabilities_set(const struct cap_set *effective, const struct cap_set *permitted)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = effective->word[i];
+		data[i].permitted = permitted->word[i];
+	}
+	return syscall(SYS_capset, &header, data) < 0 ? -errno : 0;
+}
+
+/*
+ * Before Linux 6.5 every bpf() command, map lookups included, failed with EPERM without
+ * CAP_BPF when kernel.unprivileged_bpf_disabled was set. Asked of the kernel itself: with
+ * CAP_BPF out of the effective set (still permitted), a lookup on no map at all fails with
+ * EBADF where the fd is checked first, EPERM where the capability is.
+ */
+static bool bpf_needs_capability(const struct cap_set *keep)
+{
+	union bpf_attr attr;
+	struct cap_set permitted = *keep;
+	bool needed;
+
+	cap_set_add(&permitted, CAP_BPF);
+	if (capabilities_set(keep, &permitted) < 0)
+		return true;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)-1;
+	needed = syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
+	return needed;
+}
+
+/* True when tracerd has a child (the command), exited or not: waitid() leaves it be. */
+static bool has_child(void)
+{
+	siginfo_t info;
+
+	return waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOHANG | WNOWAIT) == 0 ||
+	       errno != ECHILD;
+}
+
+/* Where cgroup_cache_new() opened the cgroup2 mount: found by file system type. */
+static int cgroup2_fd_find(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	struct statfs sfs;
+	int found = -1;
+
+	if (!dir)
+		return -1;
+	while (found < 0 && (de = readdir(dir))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || fd == dirfd(dir))
+			continue;
+		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+			found = fd;
+	}
+	closedir(dir);
+	return found;
+}
+
+static int capabilities_drop(int cgroup_fd, bool command)
+{
+	struct cap_set keep = { { 0 } };
+
+	if (cgroup_fd >= 0)
+		cap_set_add(&keep, CAP_DAC_READ_SEARCH);
+	if (command)
+		cap_set_add(&keep, CAP_KILL);
+	/* The bounding set first: dropping from it needs CAP_SETPCAP, about to go. */
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (!cap_set_has(&keep, cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	if (bpf_needs_capability(&keep))
+		cap_set_add(&keep, CAP_BPF);
+	return capabilities_set(&keep, &keep);
+}
+
+#if defined(__x86_64__)
+#define SECCOMP_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECCOMP_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef SECCOMP_AUDIT_ARCH
+#if defined(__SANITIZE_ADDRESS__)
+#define TRACERD_SANITIZERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRACERD_SANITIZERS 1
+#endif
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LOW(n) (offsetof(struct seccomp_data, args[n]))
+#else
+#define ARG_LOW(n) (offsetof(struct seccomp_data, args[n]) + sizeof(uint32_t))
+#endif
+
+/*
+ * What the loop, daemon_finish() and daemon_cleanup() call once tracing is live, as
+ * strace -f -c showed over the whole e2e suite (ring buffer and signalfd reads, gzip
+ * members, map reads, the cgroup lookup, reaping the command, removing the pid file,
+ * freeing memory), plus the paths a test run rarely takes: a failed write cut back with
+ * ftruncate/lseek, messages to stderr, malloc growing or trimming, an abort().
+ * Calls whose arguments matter (bpf, open_by_handle_at, kill) are listed further down.
+ */
+static const int allowed_syscalls[] = {
+	SYS_read,
+	SYS_write,
+	SYS_close,
+	SYS_fsync,
+	SYS_fdatasync,
+	SYS_ftruncate,
+	SYS_lseek,
+	SYS_fstat,
+	SYS_newfstatat,
+	SYS_readlinkat,
+	SYS_unlinkat,
+	SYS_epoll_pwait,
+	SYS_wait4,
+	SYS_waitid,
+	SYS_brk,
+	SYS_mmap,
+	SYS_munmap,
+	SYS_mremap,
+	SYS_madvise,
+	SYS_rt_sigprocmask,
+	SYS_rt_sigreturn,
+	SYS_restart_syscall,
+	SYS_clock_gettime,
+	SYS_clock_nanosleep,
+	SYS_gettimeofday,
+	SYS_getpid,
+	SYS_gettid,
+	SYS_tgkill,
+	SYS_exit,
+	SYS_exit_group,
+#ifdef SYS_epoll_wait
+	SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait2
+	SYS_epoll_pwait2,
+#endif
+#ifdef SYS_readlink
+	SYS_readlink,
+#endif
+#ifdef SYS_unlink
+	SYS_unlink,
+#endif
+#ifdef SYS_getrandom
+	SYS_getrandom,
+#endif
+#ifdef TRACERD_SANITIZERS
+	/*
+	 * LeakSanitizer's check at exit stops the world from a cloned tracer thread that
+	 * ptraces tracerd and reads /proc/self; ASan maps shadow memory. Sanitizer builds only.
+	 */
+	SYS_clone,
+	SYS_ptrace,
+	SYS_openat,
+	SYS_getdents64,
+	SYS_prctl,
+	SYS_sched_yield,
+	SYS_futex,
+	SYS_mprotect,
+	SYS_sigaltstack,
+	SYS_rt_sigaction,
+	SYS_getppid,
+	SYS_pread64,
+	SYS_readv,
+	SYS_writev,
+	SYS_process_vm_readv,
+	SYS_getrlimit,
+	SYS_prlimit64,
+	SYS_dup,
+#ifdef SYS_dup2
+	SYS_dup2,
+#endif
+#ifdef SYS_open
+	SYS_open,
+#endif
+#ifdef SYS_clone3
+	SYS_clone3,
+#endif
+#endif
+};
+
+/* The map commands the loop uses: read the loss counters and the write totals, delete them. */
+static const uint32_t allowed_bpf_commands[] = { BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM };
+
+#define FILTER_MAX 160
+
+struct filter {
+	struct sock_filter insn[FILTER_MAX];
+	unsigned int len;
+};
+
+static void filter_add(struct filter *f, struct sock_filter insn)
+{
+	if (f->len < FILTER_MAX)
+		f->insn[f->len] = insn;
+	f->len++;
+}
+
+#define DENY (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+
+/* if (nr == syscall) allow; */
+static void filter_allow(struct filter *f, uint32_t nr)
+{
+	filter_add(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+}
+
+/* if (nr == syscall) { if ((u32)arg == value[i] for some i) allow; deny; } */
+static void filter_allow_arg(struct filter *f, uint32_t nr, int arg, const uint32_t *values,
+			     unsigned int count)
+{
+	filter_add(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, count + 3));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(arg)));
+	for (unsigned int i = 0; i < count; i++)
+		filter_add(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, values[i],
+							   count - i, 0));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	/* Reload the number for the checks that follow (the jump-over lands here). */
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						   offsetof(struct seccomp_data, nr)));
+}
+
+static int seccomp_install(int cgroup_fd, bool command)
+{
+	struct filter f = { .len = 0 };
+	struct sock_fprog prog;
+
+	/* Another architecture's numbers mean other calls: refuse them all. */
+	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						    offsetof(struct seccomp_data, arch)));
+	filter_add(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_AUDIT_ARCH,
+						    1, 0));
+	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						    offsetof(struct seccomp_data, nr)));
+#ifdef __x86_64__
+	/* x32 calls share the arch value, with bit 30 set in the number. */
+	filter_add(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+#endif
+	for (size_t i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++)
+		filter_allow(&f, allowed_syscalls[i]);
+	filter_allow_arg(&f, SYS_bpf, 0, allowed_bpf_commands,
+			 sizeof(allowed_bpf_commands) / sizeof(allowed_bpf_commands[0]));
+	/* CAP_DAC_READ_SEARCH with handles of any other file system would read any file. */
+	if (cgroup_fd >= 0)
+		filter_allow_arg(&f, SYS_open_by_handle_at, 0, &(uint32_t){ cgroup_fd }, 1);
+	if (command)
+		filter_allow(&f, SYS_kill);
+	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	if (f.len > FILTER_MAX)
+		return -E2BIG;
+	prog.len = f.len;
+	prog.filter = f.insn;
+	/* FLAG_LOG: a call refused here leaves an audit line naming it (kernel log). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) == 0)
+		return 0;
+	if (errno == EINVAL && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		return 0;
+	return -errno;
+}
+#endif /* SECCOMP_AUDIT_ARCH */
 
 int privileges_drop(void)
 {
-	return 0;
+	int cgroup_fd = cgroup2_fd_find();
+	bool command = has_child();
+	int err;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	err = capabilities_drop(cgroup_fd, command);
+	if (err)
+		return err;
+#ifdef SECCOMP_AUDIT_ARCH
+	return seccomp_install(cgroup_fd, command);
+#else
+	return 0; /* an architecture this filter was not written for: capabilities only */
+#endif
 }
