@@ -17,11 +17,22 @@ struct {
 	__type(value, struct write_totals);
 } write_totals SEC(".maps");
 
+#define RESOLVE_IN_ROOT 0x10
+
 struct open_args {
 	int dfd;
 	const char *filename;
 	__u32 flags;
+	bool in_root; /* openat2(RESOLVE_IN_ROOT): '/' and '..' stop at dfd */
 };
+
+static __always_inline __u64 open_how_resolve(struct open_how *how)
+{
+	__u64 resolve = 0;
+
+	bpf_probe_read_user(&resolve, sizeof(resolve), &how->resolve);
+	return resolve;
+}
 
 static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct open_args *a)
 {
@@ -37,6 +48,7 @@ static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct
 		how = (struct open_how *)PT_REGS_PARM3_CORE_SYSCALL(regs);
 		a->flags = 0;
 		bpf_probe_read_user(&a->flags, sizeof(a->flags), &how->flags);
+		a->in_root = open_how_resolve(how) & RESOLVE_IN_ROOT;
 		return true;
 	}
 	a->dfd = AT_FDCWD;
@@ -68,7 +80,9 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 	if (n <= 1)
 		return;
 	*off += n - 1;
-	if (data[rec->path.off & DATA_OFF_MASK] == '/')
+	if (a->in_root)
+		rec->flags |= OPEN_IN_ROOT;
+	else if (data[rec->path.off & DATA_OFF_MASK] == '/')
 		return;
 	rec->flags |= OPEN_PATH_RELATIVE;
 	if (a->dfd == AT_FDCWD) {

@@ -13,4 +13,11 @@
 int path_normalize(const char *base, size_t base_len, const char *rel, size_t rel_len, char *out,
 		   size_t out_size);
 
+/*
+ * The same for openat2(RESOLVE_IN_ROOT): base is the root rel is resolved in, so a
+ * leading '/' means base and ".." never climbs above it.
+ */
+int path_normalize_in_root(const char *base, size_t base_len, const char *rel, size_t rel_len,
+			   char *out, size_t out_size);
+
 #endif

@@ -120,6 +120,7 @@ enum rec_open_flag {
 	OPEN_PATH_TRUNCATED = 1 << 0,
 	OPEN_PATH_RELATIVE = 1 << 1, /* failed open of a relative path: join base + path */
 	OPEN_BASE_TRUNCATED = 1 << 2,
+	OPEN_IN_ROOT = 1 << 3, /* openat2(RESOLVE_IN_ROOT): the path stays inside base */
 };
 
 struct rec_open {

@@ -274,8 +274,9 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 		return -EINVAL;
 	records_begin(r, LINE_FILE_OPEN, &rec->h, rec->h.timestamp_ns);
 	if (rec->flags & OPEN_PATH_RELATIVE && rec->base.len) {
-		n = path_normalize(rec->data + rec->base.off, rec->base.len,
-				   rec->data + rec->path.off, rec->path.len, path, sizeof(path));
+		n = (rec->flags & OPEN_IN_ROOT ? path_normalize_in_root : path_normalize)(
+			rec->data + rec->base.off, rec->base.len, rec->data + rec->path.off,
+			rec->path.len, path, sizeof(path));
 		if (n > 0)
 			json_field_string(b, "path", path, n);
 	} else if (rec->path.len) {

@@ -55,6 +55,24 @@ static void test_names_that_look_like_dots(void **state)
 	assert_normalized("/a", ".hidden/..x", "/a/.hidden/..x");
 }
 
+static void assert_in_root(const char *root, const char *rel, const char *want)
+{
+	char out[256];
+	int n = path_normalize_in_root(root, strlen(root), rel, strlen(rel), out, sizeof(out));
+
+	assert_int_equal(n, strlen(want));
+	assert_string_equal(out, want);
+}
+
+static void test_in_root_clamps_to_the_root(void **state)
+{
+	assert_in_root("/srv/jail", "/etc/passwd", "/srv/jail/etc/passwd");
+	assert_in_root("/srv/jail", "../../etc/passwd", "/srv/jail/etc/passwd");
+	assert_in_root("/srv/jail", "a/../../b", "/srv/jail/b");
+	assert_in_root("/srv/jail", "..", "/srv/jail");
+	assert_in_root("/", "/x/../..", "/");
+}
+
 static void test_too_long(void **state)
 {
 	char out[8];
@@ -72,6 +90,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_and_trailing_slashes),
 		cmocka_unit_test(test_absolute_rel_ignores_base),
 		cmocka_unit_test(test_names_that_look_like_dots),
+		cmocka_unit_test(test_in_root_clamps_to_the_root),
 		cmocka_unit_test(test_too_long),
 	};
 
