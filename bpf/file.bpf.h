@@ -71,8 +71,7 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 	int walk;
 
 	/* One byte more than kept: a string that fills it was longer than the limit. */
-	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1,
-				    a->filename);
+	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1, a->filename);
 	rec->path.off = *off;
 	rec->path.len = n > 1 ? n - 1 : 0;
 	if (n > TRACERD_PATH_MAX)
@@ -151,6 +150,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	struct open_args a = {};
 	struct rec_open *rec;
 	__u32 off = 0;
+	int walk;
 
 	open_args_read(regs, nr, &a);
 	/* Both may send records of their own: before this one takes the buffer. */
@@ -165,12 +165,20 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	rec->ret = ret;
 	rec->open_flags = a.flags;
 	rec->flags = 0;
-	rec->pad = 0;
+	rec->pseudo_magic = 0;
+	rec->pseudo_ino = 0;
 	rec->path.off = rec->path.len = 0;
 	rec->base.off = rec->base.len = 0;
 	if (file) {
-		if (path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+		walk = path_of_file(rec->data, &off, file, &rec->path);
+		if (walk & PATH_WALK_TRUNCATED)
 			rec->flags |= OPEN_PATH_TRUNCATED;
+		/* /proc/PID/fd names these after their filesystem: pipe:[ino]... */
+		if (walk & PATH_WALK_PSEUDO) {
+			rec->flags |= OPEN_PSEUDO;
+			rec->pseudo_magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+			rec->pseudo_ino = BPF_CORE_READ(file, f_inode, i_ino);
+		}
 	} else {
 		open_put_requested(rec, &off, &a);
 	}

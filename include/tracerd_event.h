@@ -121,6 +121,7 @@ enum rec_open_flag {
 	OPEN_PATH_RELATIVE = 1 << 1, /* failed open of a relative path: join base + path */
 	OPEN_BASE_TRUNCATED = 1 << 2,
 	OPEN_IN_ROOT = 1 << 3, /* openat2(RESOLVE_IN_ROOT): the path stays inside base */
+	OPEN_PSEUDO = 1 << 4, /* a file of no mount (pipe, socket...): see pseudo_* */
 };
 
 struct rec_open {
@@ -128,7 +129,8 @@ struct rec_open {
 	__s32 ret;
 	__u32 open_flags; /* O_* as passed */
 	__u32 flags; /* enum rec_open_flag */
-	__u32 pad;
+	__u32 pseudo_magic; /* OPEN_PSEUDO: the superblock's magic (pipefs, sockfs...) */
+	__u64 pseudo_ino; /* OPEN_PSEUDO: the inode number, as /proc/PID/fd shows it */
 	struct rec_str path;
 	struct rec_str base; /* cwd or dirfd path, for OPEN_PATH_RELATIVE */
 	char data[];

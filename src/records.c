@@ -263,6 +263,38 @@ static int records_dns(struct records *r, const struct rec_dns *rec, size_t size
 	return 0;
 }
 
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+/*
+ * A file of no mount, named as /proc/PID/fd names it: "pipe:[ino]", "socket:[ino]",
+ * "anon_inode:[name]"; others (a memfd: "/memfd:name") keep the path walked.
+ */
+static bool json_field_pseudo_path(struct json_buf *b, const struct rec_open *rec)
+{
+	const char *name = rec->data + rec->path.off;
+	char buf[64];
+	int n;
+
+	switch (rec->pseudo_magic) {
+	case PIPEFS_MAGIC:
+	case SOCKFS_MAGIC:
+		n = snprintf(buf, sizeof(buf), "%s:[%llu]",
+			     rec->pseudo_magic == PIPEFS_MAGIC ? "pipe" : "socket",
+			     (unsigned long long)rec->pseudo_ino);
+		json_field_string(b, "path", buf, n);
+		return true;
+	case ANON_INODE_FS_MAGIC:
+		if (rec->path.len < 2)
+			return false;
+		n = snprintf(buf, sizeof(buf), "anon_inode:%.*s", (int)rec->path.len - 1, name + 1);
+		json_field_string(b, "path", buf, n);
+		return true;
+	}
+	return false;
+}
+
 static int records_open(struct records *r, const struct rec_open *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
@@ -279,6 +311,8 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 			rec->path.len, path, sizeof(path));
 		if (n > 0)
 			json_field_string(b, "path", path, n);
+	} else if (rec->flags & OPEN_PSEUDO && json_field_pseudo_path(b, rec)) {
+		/* named after its filesystem */
 	} else if (rec->path.len) {
 		json_field_str(b, "path", rec->data, rec->path);
 	}
