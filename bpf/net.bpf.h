@@ -12,7 +12,8 @@
 
 #define DNS_PORT 53
 #define SENDMMSG_MAX 4 /* glibc sends A and AAAA in one sendmmsg(): two is the usual */
-#define IOV_MAX_SEEN 2 /* iovecs looked at per vectored transfer */
+#define IOV_MAX_SEEN 4 /* iovecs gathered per vectored transfer (glibc's TCP query: 4) */
+#define DNS_PAYLOAD_MASK 2047 /* covers TRACERD_DNS_PAYLOAD_MAX, for the verifier */
 
 struct udp_dest_key {
 	__u32 pid;
@@ -142,38 +143,76 @@ static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret
 	net_connect_output(dst, ret < 0 ? ret : 0);
 }
 
-static __always_inline void net_dns_output(struct rec_net *peer, const void *buf, __u64 len,
-					   __u16 flags)
-{
-	struct rec_dns *rec = record_buf_get();
-	__u32 n = len;
+/* Data moved by one syscall: one buffer, or the iovecs of a vectored call (user memory). */
+struct net_data {
+	const struct iovec *uiov; /* NULL: buf and len */
+	__u64 iovcnt;
+	const void *buf;
+	__u64 len;
+};
 
-	if (!rec)
-		return;
-	if (len > TRACERD_DNS_PAYLOAD_MAX) {
-		n = TRACERD_DNS_PAYLOAD_MAX;
-		flags |= DNS_TRUNCATED;
+static __always_inline bool net_data_chunk(const struct net_data *d, int i, struct iovec *iov)
+{
+	if (!d->uiov) {
+		iov->iov_base = (void *)d->buf;
+		iov->iov_len = d->len;
+		return i == 0;
 	}
-	header_fill(&rec->h, REC_DNS, 0);
-	rec->dst = *peer;
-	rec->flags = flags;
-	rec->pad = 0;
-	barrier_var(n);
-	if (bpf_probe_read_user(rec->payload, n & (TRACERD_DNS_PAYLOAD_MAX * 2 - 1), buf))
-		return;
-	rec->len = n;
-	n += __builtin_offsetof(struct rec_dns, payload);
-	rec->h.size = n;
-	record_output(rec, n, REC_DNS);
+	return i < d->iovcnt && !bpf_probe_read_user(iov, sizeof(*iov), &d->uiov[i]);
 }
 
 /*
- * len bytes at buf sent (or received, with DNS_RECEIVED in dir) on sk; the peer is uaddr
- * when given, else the socket's. Sent datagrams to new destinations are reported like
+ * Copies up to TRACERD_DNS_PAYLOAD_MAX of the total bytes moved, gathered from the
+ * iovecs in order: a DNS message may come as header and question, or as TCP length
+ * prefix and message, in separate iovecs.
+ */
+static __always_inline void net_dns_output(struct rec_net *peer, const struct net_data *d,
+					   __u64 total, __u16 flags)
+{
+	struct rec_dns *rec = record_buf_get();
+	__u32 off = 0;
+
+	if (!rec)
+		return;
+	header_fill(&rec->h, REC_DNS, 0);
+	rec->dst = *peer;
+	rec->pad = 0;
+	for (int i = 0; i < IOV_MAX_SEEN && total > 0; i++) {
+		struct iovec iov;
+		__u32 n;
+
+		if (!net_data_chunk(d, i, &iov))
+			break;
+		n = iov.iov_len < total ? iov.iov_len : total;
+		if (n > TRACERD_DNS_PAYLOAD_MAX - off)
+			n = TRACERD_DNS_PAYLOAD_MAX - off;
+		/* Keep clang from dropping the masks the verifier needs to see. */
+		barrier_var(n);
+		barrier_var(off);
+		if (bpf_probe_read_user(&rec->payload[off & DNS_PAYLOAD_MASK], n & DNS_PAYLOAD_MASK,
+					iov.iov_base))
+			break;
+		off += n;
+		total -= n;
+		if (off >= TRACERD_DNS_PAYLOAD_MAX)
+			break;
+	}
+	if (off == 0)
+		return;
+	rec->flags = total > 0 ? flags | DNS_TRUNCATED : flags;
+	rec->len = off;
+	off += __builtin_offsetof(struct rec_dns, payload);
+	rec->h.size = off;
+	record_output(rec, off, REC_DNS);
+}
+
+/*
+ * Data sent (or received, with DNS_RECEIVED in dir) on sk; the peer is uaddr when
+ * given, else the socket's. Sent datagrams to new destinations are reported like
  * connects; anything to or from port 53 goes to the daemon's DNS parser.
  */
-static __always_inline void net_transfer(struct sock *sk, const void *uaddr, const void *buf,
-					 __u64 len, long ret, __u16 dir)
+static __always_inline void net_transfer(struct sock *sk, const void *uaddr,
+					 const struct net_data *d, long ret, __u16 dir)
 {
 	struct rec_net peer;
 	bool explicit_peer;
@@ -185,47 +224,24 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr, con
 		return;
 	if (explicit_peer && peer.protocol == NET_PROTO_UDP && !(dir & DNS_RECEIVED))
 		net_udp_first_datagram(&peer, ret);
-	if (peer.port != DNS_PORT || ret < 0 || len == 0)
+	if (peer.port != DNS_PORT || ret <= 0)
 		return;
 	if (peer.protocol == NET_PROTO_TCP)
 		dir |= DNS_TCP;
-	net_dns_output(&peer, buf, len, dir);
+	net_dns_output(&peer, d, ret, dir);
 }
 
 /* sendto() or recvfrom(): same arguments, the data flowing the other way. */
 static __always_inline void net_sendto(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
-	__u64 len = dir ? ret : PT_REGS_PARM3_CORE_SYSCALL(regs);
+	struct net_data d = {
+		.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+		.len = PT_REGS_PARM3_CORE_SYSCALL(regs),
+	};
 
-	if (!sk)
-		return;
-	net_transfer(sk, (void *)PT_REGS_PARM5_CORE_SYSCALL(regs),
-		     (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), len, ret, dir);
-}
-
-/*
- * The first iovecs of a vectored transfer, each as a chunk of its own: DNS-over-TCP
- * clients (libuv, as in dig) write the length prefix and the message as two iovecs.
- */
-static __always_inline void net_transfer_iovecs(struct sock *sk, const void *uaddr,
-						const struct iovec *uiov, __u64 iovcnt, long ret,
-						__u16 dir)
-{
-	__u64 left = ret > 0 ? ret : 0;
-
-	for (int i = 0; i < IOV_MAX_SEEN; i++) {
-		struct iovec iov;
-		__u64 len;
-
-		if (i >= iovcnt || bpf_probe_read_user(&iov, sizeof(iov), &uiov[i]))
-			break;
-		len = iov.iov_len < left ? iov.iov_len : left;
-		net_transfer(sk, uaddr, iov.iov_base, len, ret, dir);
-		left -= len;
-		if (!left)
-			break;
-	}
+	if (sk)
+		net_transfer(sk, (void *)PT_REGS_PARM5_CORE_SYSCALL(regs), &d, ret, dir);
 }
 
 static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msghdr *umsg, long ret,
@@ -233,10 +249,13 @@ static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msg
 {
 	struct user_msghdr msg;
 
+	struct net_data d = {};
+
 	if (bpf_probe_read_user(&msg, sizeof(msg), umsg))
 		return;
-	net_transfer_iovecs(sk, msg.msg_namelen ? msg.msg_name : NULL, msg.msg_iov, msg.msg_iovlen,
-			    ret, dir);
+	d.uiov = msg.msg_iov;
+	d.iovcnt = msg.msg_iovlen;
+	net_transfer(sk, msg.msg_namelen ? msg.msg_name : NULL, &d, ret, dir);
 }
 
 /* sendmsg() or recvmsg() */
@@ -272,14 +291,18 @@ static __always_inline void net_sendmmsg(struct pt_regs *regs, long ret)
  */
 static __always_inline void net_socket_rw(struct sock *sk, struct pt_regs *regs, long nr, long ret)
 {
+	struct net_data d = {};
+
 	if (nr == NR_write || nr == NR_read) {
-		net_transfer(sk, NULL, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, ret,
-			     nr == NR_read ? DNS_RECEIVED : 0);
+		d.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		d.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else if (nr == NR_writev) {
+		d.uiov = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		d.iovcnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else {
 		return;
 	}
-	if (nr == NR_writev)
-		net_transfer_iovecs(sk, NULL, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-				    PT_REGS_PARM3_CORE_SYSCALL(regs), ret, 0);
+	net_transfer(sk, NULL, &d, ret, nr == NR_read ? DNS_RECEIVED : 0);
 }
 
 #endif

@@ -251,6 +251,9 @@ static const int allowed_syscalls[] = {
 #ifdef SYS_dup2
 	SYS_dup2,
 #endif
+#ifdef SYS_getdents
+	SYS_getdents,
+#endif
 #ifdef SYS_open
 	SYS_open,
 #endif

@@ -192,34 +192,6 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	return 0;
 }
 
-/*
- * DNS over TCP frames each message with a 2-byte length. Clients write the prefix with
- * the message or in a write of its own: then the next chunk is the bare message.
- */
-static bool records_dns_unframe(struct records *r, const struct rec_dns *rec, const uint8_t **msg,
-				size_t *len)
-{
-	uint32_t *pending = &r->tcp_prefix_pending[rec->h.pid % 64];
-	int announced;
-
-	if (*pending == rec->h.pid) {
-		*pending = 0;
-		return true;
-	}
-	if (*len == 2) {
-		*pending = rec->h.pid;
-		return false;
-	}
-	announced = dns_tcp_message_length(*msg, *len);
-	if (announced < 0)
-		return false;
-	*msg += 2;
-	*len -= 2;
-	if ((size_t)announced < *len)
-		*len = announced;
-	return true;
-}
-
 static void records_dns_answers(struct records *r, const uint8_t *msg, size_t len)
 {
 	struct dns_answer answers[DNS_ANSWERS_MAX];
@@ -232,19 +204,15 @@ static void records_dns_answers(struct records *r, const uint8_t *msg, size_t le
 		dns_cache_add(r->dns, answers[i].family, answers[i].addr, q.name);
 }
 
-static int records_dns(struct records *r, const struct rec_dns *rec, size_t size)
+/* One DNS message: an answer feeds the address map, a query becomes a dns_query line. */
+static int records_dns_message(struct records *r, const struct rec_dns *rec, const uint8_t *msg,
+			       size_t len)
 {
 	struct json_buf *b = &r->trace->line;
-	const uint8_t *msg = rec->payload;
 	struct dns_question q;
-	size_t len = rec->len;
 	char qtype[16];
 	int n;
 
-	if (len > TRACERD_DNS_PAYLOAD_MAX || offsetof(struct rec_dns, payload) + len > size)
-		return -EINVAL;
-	if (rec->flags & DNS_TCP && !records_dns_unframe(r, rec, &msg, &len))
-		return 0;
 	if (rec->flags & DNS_RECEIVED) {
 		records_dns_answers(r, msg, len);
 		return 0;
@@ -261,6 +229,46 @@ static int records_dns(struct records *r, const struct rec_dns *rec, size_t size
 		return -EINVAL;
 	trace_line_end(r->trace, LINE_DNS_QUERY);
 	return 0;
+}
+
+/*
+ * DNS over TCP frames each message with a 2-byte length; one chunk may hold several.
+ * Clients write the prefix with the message or in a write of its own: then the next
+ * chunk of that process is the bare message.
+ */
+static int records_dns_tcp(struct records *r, const struct rec_dns *rec, const uint8_t *msg,
+			   size_t len)
+{
+	uint32_t *pending = &r->tcp_prefix_pending[rec->h.pid % 64];
+	int err = 0;
+
+	if (*pending == rec->h.pid) {
+		*pending = 0;
+		return records_dns_message(r, rec, msg, len);
+	}
+	if (len == 2) {
+		*pending = rec->h.pid;
+		return 0;
+	}
+	while (!err && len > 2) {
+		size_t announced = dns_tcp_message_length(msg, len);
+		size_t n = announced < len - 2 ? announced : len - 2;
+
+		err = records_dns_message(r, rec, msg + 2, n);
+		msg += 2 + n;
+		len -= 2 + n;
+	}
+	return err;
+}
+
+static int records_dns(struct records *r, const struct rec_dns *rec, size_t size)
+{
+	if (rec->len > TRACERD_DNS_PAYLOAD_MAX ||
+	    offsetof(struct rec_dns, payload) + rec->len > size)
+		return -EINVAL;
+	if (rec->flags & DNS_TCP)
+		return records_dns_tcp(r, rec, rec->payload, rec->len);
+	return records_dns_message(r, rec, rec->payload, rec->len);
 }
 
 #define PIPEFS_MAGIC 0x50495045
