@@ -101,6 +101,18 @@ static __always_inline long file_refcount(struct file *file)
 	return BPF_CORE_READ((struct file___pre_6_13 *)file, f_count.counter);
 }
 
+/* Kernel 6.15 ("kernfs: rename kernfs_node->parent to __parent") renamed the field. */
+struct kernfs_node___pre_6_15 {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___pre_6_15 *)kn, parent);
+}
+
 /* struct mount embeds the struct vfsmount that paths point to (fs/mount.h). */
 static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
 {

@@ -81,17 +81,36 @@ static __always_inline void exec_put_cwd(struct rec_exec *rec, __u32 *off, struc
 		rec->flags |= EXEC_CWD_TRUNCATED;
 }
 
-/* The cgroup v2 directory name: where a container runtime writes the container id. */
+/* Appends a cgroup directory name at *off; returns its length. */
+static __always_inline __u32 exec_put_cgroup_name(char *data, __u32 off, struct kernfs_node *kn)
+{
+	const char *name = BPF_CORE_READ(kn, name);
+	long n = bpf_probe_read_kernel_str(&data[off & DATA_OFF_MASK], TRACERD_CGROUP_NAME_MAX,
+					   name);
+
+	return n > 1 ? n - 1 : 0;
+}
+
+/*
+ * The cgroup v2 directory names "parent/leaf": a container runtime names the container
+ * in one of them (podman with crun runs it in libpod-<id>.scope/container).
+ */
 static __always_inline void exec_put_cgroup(struct rec_exec *rec, __u32 *off,
 					    struct task_struct *task)
 {
-	const char *name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
-	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK],
-					   TRACERD_CGROUP_NAME_MAX, name);
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	struct kernfs_node *parent = kernfs_parent(kn);
+	__u32 n;
 
 	rec->cgroup.off = *off;
-	rec->cgroup.len = n > 1 ? n - 1 : 0;
-	*off += rec->cgroup.len;
+	rec->cgroup.len = 0;
+	if (parent) {
+		n = exec_put_cgroup_name(rec->data, *off, parent);
+		rec->data[(*off + n) & DATA_OFF_MASK] = '/';
+		*off += n + 1;
+	}
+	*off += exec_put_cgroup_name(rec->data, *off, kn);
+	rec->cgroup.len = *off - rec->cgroup.off;
 }
 
 static __always_inline void process_exec(struct task_struct *task, struct linux_binprm *bprm)

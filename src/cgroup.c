@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_ROOT_DEFAULT "/sys/fs/cgroup"
 #define FILEID_KERNFS 0xfe
 
 struct cgroup_entry {
@@ -26,6 +26,48 @@ struct cgroup_cache {
 	int root_fd; /* the cgroup2 mount, for open_by_handle_at */
 };
 
+/* mountinfo escapes spaces and friends as \ooo; undo that in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * The cgroup2 mount: /sys/fs/cgroup on most systems, /sys/fs/cgroup/unified on hybrid
+ * ones. File handles of cgroup ids only resolve there.
+ */
+static int cgroup_root_open(void)
+{
+	char line[4096], mount_point[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int fd = -1;
+
+	while (f && fd < 0 && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - cgroup2 ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mount_point) != 1)
+			continue;
+		mountinfo_unescape(mount_point);
+		fd = open(mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (f)
+		fclose(f);
+	if (fd < 0)
+		fd = open(CGROUP_ROOT_DEFAULT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
 int cgroup_cache_new(struct cgroup_cache **ret)
 {
 	struct cgroup_cache *c = calloc(1, sizeof(*c));
@@ -38,7 +80,7 @@ int cgroup_cache_new(struct cgroup_cache **ret)
 		free(c);
 		return -ENOMEM;
 	}
-	c->root_fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->root_fd = cgroup_root_open();
 	*ret = c;
 	return 0;
 }
