@@ -23,10 +23,14 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 /* The file's descriptor (stdout for "-"). */
 int output_fd(const struct output *out);
 
-/* Appends complete lines. Returns 0, or -errno when the lines could not be kept. */
-int output_append(struct output *out, const char *data, size_t len);
+/*
+ * Appends one complete line. Returns 0 when it was kept, else -errno. Either way
+ * *ret_lost_lines counts the lines lost on the way: this one when it was not kept, and
+ * earlier ones whose compression or (plain output) write failed.
+ */
+int output_append(struct output *out, const char *data, size_t len, uint64_t *ret_lost_lines);
 
-/* Bytes appended since the last flush. */
+/* Uncompressed bytes appended since the last flush. */
 size_t output_pending(const struct output *out);
 
 /*

@@ -13,14 +13,23 @@
 #define OUTPUT_GZIP_LEVEL 1
 #define OUTPUT_MODE 0640
 
+/* Lines are gathered this much at a time before deflate() (or write(), plain) sees them. */
+#define OUTPUT_STAGE_SIZE (64 * 1024)
+
+/*
+ * Lines go to a small stage, then are compressed as they come into the member being
+ * built: memory holds compressed bytes, not a whole flush interval of JSON.
+ */
 struct output {
 	int fd;
-	bool plain; /* stdout: uncompressed JSONL */
-	char *pending;
-	size_t pending_len;
-	size_t pending_cap;
-	uint64_t pending_lines;
+	bool plain; /* stdout: uncompressed JSONL, written as the stage fills */
+	char *stage;
+	size_t stage_len;
+	uint64_t stage_lines;
+	uint64_t member_lines; /* lines in the member being built, stage included */
+	size_t pending_bytes; /* uncompressed bytes since the last flush */
 	unsigned char *gz;
+	size_t gz_len;
 	size_t gz_cap;
 	z_stream zs;
 	bool zs_ready;
@@ -68,11 +77,15 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 	struct output *out = calloc(1, sizeof(*out));
 	int fd;
 
-	*ret_why = NULL;
-	if (!out) {
-		*ret_why = "out of memory";
+	*ret_why = "out of memory";
+	if (!out)
+		return -ENOMEM;
+	out->stage = malloc(OUTPUT_STAGE_SIZE);
+	if (!out->stage) {
+		free(out);
 		return -ENOMEM;
 	}
+	*ret_why = NULL;
 	if (strcmp(path, "-") == 0) {
 		out->fd = STDOUT_FILENO;
 		out->plain = true;
@@ -80,23 +93,25 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 		return 0;
 	}
 	fd = output_create(path, force, ret_why);
-	if (fd < 0) {
-		free(out);
-		return fd;
-	}
+	if (fd < 0)
+		goto fail;
 	/* The umask may have been stricter; never looser than OUTPUT_MODE. */
 	fchmod(fd, OUTPUT_MODE);
 	out->fd = fd;
-	if (deflateInit2(&out->zs, OUTPUT_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK) {
+	if (deflateInit2(&out->zs, OUTPUT_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		close(fd);
-		free(out);
 		*ret_why = "zlib initialisation failed";
-		return -ENOMEM;
+		fd = -ENOMEM;
+		goto fail;
 	}
 	out->zs_ready = true;
 	*ret_out = out;
 	return 0;
+fail:
+	free(out->stage);
+	free(out);
+	return fd;
 }
 
 int output_fd(const struct output *out)
@@ -104,38 +119,9 @@ int output_fd(const struct output *out)
 	return out->fd;
 }
 
-static int buffer_reserve(char **buf, size_t *cap, size_t need)
-{
-	size_t new_cap = *cap ? *cap : 65536;
-	char *p;
-
-	if (need <= *cap)
-		return 0;
-	while (new_cap < need)
-		new_cap *= 2;
-	p = realloc(*buf, new_cap);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = new_cap;
-	return 0;
-}
-
-int output_append(struct output *out, const char *data, size_t len)
-{
-	int err = buffer_reserve(&out->pending, &out->pending_cap, out->pending_len + len);
-
-	if (err)
-		return err;
-	memcpy(out->pending + out->pending_len, data, len);
-	out->pending_len += len;
-	out->pending_lines += 1;
-	return 0;
-}
-
 size_t output_pending(const struct output *out)
 {
-	return out->pending_len;
+	return out->pending_bytes;
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -156,51 +142,112 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int output_compress(struct output *out, size_t *ret_len)
+/* Makes room for at least want more compressed bytes. */
+static int output_gz_reserve(struct output *out, size_t want)
 {
-	size_t bound = deflateBound(&out->zs, out->pending_len) + 64;
-	int err = buffer_reserve((char **)&out->gz, &out->gz_cap, bound);
+	size_t cap = out->gz_cap ? out->gz_cap : 4 * OUTPUT_STAGE_SIZE;
+	unsigned char *p;
 
+	if (out->gz_cap - out->gz_len >= want)
+		return 0;
+	while (cap - out->gz_len < want)
+		cap *= 2;
+	p = realloc(out->gz, cap);
+	if (!p)
+		return -ENOMEM;
+	out->gz = p;
+	out->gz_cap = cap;
+	return 0;
+}
+
+/* Compresses data into the member; Z_FINISH completes it. */
+static int output_deflate(struct output *out, const void *data, size_t len, int mode)
+{
+	int ret;
+
+	out->zs.next_in = (unsigned char *)data;
+	out->zs.avail_in = len;
+	do {
+		if (output_gz_reserve(out, OUTPUT_STAGE_SIZE) < 0)
+			return -ENOMEM;
+		out->zs.next_out = out->gz + out->gz_len;
+		out->zs.avail_out = out->gz_cap - out->gz_len;
+		ret = deflate(&out->zs, mode);
+		out->gz_len = out->gz_cap - out->zs.avail_out;
+		if (ret == Z_STREAM_ERROR)
+			return -EIO;
+	} while (out->zs.avail_in > 0 || (mode == Z_FINISH && ret != Z_STREAM_END));
+	return 0;
+}
+
+/* Empties the stage: into the member, or (plain) straight to the file. */
+static int output_stage_drain(struct output *out, uint64_t *ret_lost_lines)
+{
+	int err;
+
+	*ret_lost_lines = 0;
+	if (out->plain)
+		err = write_all(out->fd, out->stage, out->stage_len);
+	else
+		err = output_deflate(out, out->stage, out->stage_len, Z_NO_FLUSH);
 	if (err)
-		return err;
-	out->zs.next_in = (unsigned char *)out->pending;
-	out->zs.avail_in = out->pending_len;
-	out->zs.next_out = out->gz;
-	out->zs.avail_out = out->gz_cap;
-	if (deflate(&out->zs, Z_FINISH) != Z_STREAM_END) {
-		deflateReset(&out->zs);
-		return -EIO;
+		*ret_lost_lines = out->stage_lines;
+	out->stage_len = 0;
+	out->stage_lines = 0;
+	return err;
+}
+
+int output_append(struct output *out, const char *data, size_t len, uint64_t *ret_lost_lines)
+{
+	int err;
+
+	*ret_lost_lines = 0;
+	if (len > OUTPUT_STAGE_SIZE) { /* longer than any line a record makes */
+		*ret_lost_lines = 1;
+		return -E2BIG;
 	}
-	*ret_len = out->gz_cap - out->zs.avail_out;
-	deflateReset(&out->zs);
+	if (out->stage_len + len > OUTPUT_STAGE_SIZE) {
+		err = output_stage_drain(out, ret_lost_lines);
+		/* Plain output wrote (or lost) the stage and goes on; a member cannot. */
+		if (err && !out->plain) {
+			*ret_lost_lines += 1;
+			return err;
+		}
+	}
+	memcpy(out->stage + out->stage_len, data, len);
+	out->stage_len += len;
+	out->stage_lines++;
+	out->member_lines++;
+	out->pending_bytes += len;
 	return 0;
 }
 
 int output_flush(struct output *out, uint64_t *ret_lost_lines)
 {
-	const void *data = out->pending;
-	size_t len = out->pending_len;
-	int err = 0;
+	int err;
 
 	*ret_lost_lines = 0;
-	if (!out->pending_len)
+	if (!out->pending_bytes)
 		return 0;
+	err = output_stage_drain(out, ret_lost_lines);
 	if (!out->plain) {
-		err = output_compress(out, &len);
-		data = out->gz;
+		if (!err)
+			err = output_deflate(out, NULL, 0, Z_FINISH);
+		if (!err)
+			err = write_all(out->fd, out->gz, out->gz_len);
+		if (err) {
+			*ret_lost_lines = out->member_lines;
+			/* A partial member would hide every later one from gunzip: cut it off. */
+			if (ftruncate(out->fd, out->good_size) == 0)
+				lseek(out->fd, out->good_size, SEEK_SET);
+		} else {
+			out->good_size += out->gz_len;
+		}
+		out->gz_len = 0;
+		deflateReset(&out->zs);
 	}
-	if (!err)
-		err = write_all(out->fd, data, len);
-	if (err) {
-		*ret_lost_lines = out->pending_lines;
-		/* A partial member would hide every later one from gunzip: cut it off. */
-		if (!out->plain && ftruncate(out->fd, out->good_size) == 0)
-			lseek(out->fd, out->good_size, SEEK_SET);
-	} else if (!out->plain) {
-		out->good_size += len;
-	}
-	out->pending_len = 0;
-	out->pending_lines = 0;
+	out->member_lines = 0;
+	out->pending_bytes = 0;
 	return err;
 }
 
@@ -220,7 +267,7 @@ int output_close(struct output *out, uint64_t *ret_lost_lines)
 	}
 	if (out->zs_ready)
 		deflateEnd(&out->zs);
-	free(out->pending);
+	free(out->stage);
 	free(out->gz);
 	free(out);
 	return err;

@@ -90,15 +90,32 @@ void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_
 	json_field_cstr(&t->line, "job_id", t->job_id);
 }
 
+static void trace_write_failed(struct trace *t, int err, uint64_t lines)
+{
+	t->lost[LOSS_WRITE_ERROR] += lines;
+	if (!t->write_error_logged) {
+		fprintf(stderr, "tracerd: cannot write the trace: %s; counting what is lost\n",
+			strerror(-err));
+		t->write_error_logged = true;
+	}
+}
+
 void trace_line_end(struct trace *t, enum trace_line_type type)
 {
+	uint64_t lost = 0;
+	int err;
+
 	json_object_end(&t->line);
 	json_newline(&t->line);
-	if (t->line.oom || output_append(t->out, t->line.data, t->line.len) < 0) {
+	if (t->line.oom) {
 		t->lost[LOSS_WRITE_ERROR]++;
 		return;
 	}
-	t->lines[type]++;
+	err = output_append(t->out, t->line.data, t->line.len, &lost);
+	if (lost)
+		trace_write_failed(t, err ? err : -EIO, lost);
+	if (!err)
+		t->lines[type]++;
 }
 
 static void json_field_file_line(struct json_buf *b, const char *key, const char *path)
@@ -196,12 +213,6 @@ void trace_flush(struct trace *t)
 	uint64_t dropped = 0;
 	int err = output_flush(t->out, &dropped);
 
-	if (!err)
-		return;
-	t->lost[LOSS_WRITE_ERROR] += dropped;
-	if (!t->write_error_logged) {
-		fprintf(stderr, "tracerd: cannot write the trace: %s; counting what is lost\n",
-			strerror(-err));
-		t->write_error_logged = true;
-	}
+	if (dropped)
+		trace_write_failed(t, err ? err : -EIO, dropped);
 }
