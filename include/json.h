@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct json_buf {
 	char *data;
@@ -28,6 +29,45 @@ void json_object_end(struct json_buf *b);
 void json_array_begin(struct json_buf *b);
 void json_array_end(struct json_buf *b);
 void json_key(struct json_buf *b, const char *key);
+
+/*
+ * A key the program spells itself: JSON_KEY(b, "pid") is written as it is, quotes and
+ * colon joined at compile time, with no scan for characters to escape (hot path).
+ */
+#define JSON_KEY(b, key) json_key_quoted(b, "\"" key "\":", sizeof("\"" key "\":") - 1)
+void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len);
+
+/* Fields under such keys. */
+#define JSON_FIELD_U64(b, key, v)     \
+	do {                          \
+		JSON_KEY(b, key);     \
+		json_write_u64(b, v); \
+	} while (0)
+#define JSON_FIELD_I64(b, key, v)     \
+	do {                          \
+		JSON_KEY(b, key);     \
+		json_write_i64(b, v); \
+	} while (0)
+#define JSON_FIELD_STRING(b, key, s, len)     \
+	do {                                  \
+		JSON_KEY(b, key);             \
+		json_write_string(b, s, len); \
+	} while (0)
+/* Left out when s is NULL, like json_field_cstr(). */
+#define JSON_FIELD_CSTR(b, key, s)                                       \
+	do {                                                             \
+		const char *cstr_ = (s);                                 \
+		if (cstr_)                                               \
+			JSON_FIELD_STRING(b, key, cstr_, strlen(cstr_)); \
+	} while (0)
+/* Written only when true: the trace's optional flags. */
+#define JSON_FIELD_TRUE_IF(b, key, cond)          \
+	do {                                      \
+		if (cond) {                       \
+			JSON_KEY(b, key);         \
+			json_write_bool(b, true); \
+		}                                 \
+	} while (0)
 
 /* Bare values (array elements or after json_key()). */
 void json_write_string(struct json_buf *b, const char *s, size_t len);

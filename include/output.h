@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The trace file: lines are gathered in memory and written as one complete gzip member
- * per flush, with a single write(2), so that a reader of a file whose writer was killed
- * loses at most the lines of the last flush interval, never part of a line.
+ * The trace file: lines are gathered in a stage and written as one complete gzip member
+ * with a single write(2) when the stage is full or at each flush, so that a reader of a
+ * file whose writer was killed loses at most the lines of the last flush interval,
+ * never part of a line.
  */
 #ifndef TRACERD_OUTPUT_H
 #define TRACERD_OUTPUT_H
@@ -24,18 +25,18 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 int output_fd(const struct output *out);
 
 /*
- * Appends one complete line. Returns 0 when it was kept, else -errno. Either way
- * *ret_lost_lines counts the lines lost on the way: this one when it was not kept, and
- * earlier ones whose compression or (plain output) write failed.
+ * Appends one complete line; a full stage is written first as a gzip member. The line
+ * is kept unless it is longer than a stage. Returns 0 or the -errno of what failed;
+ * *ret_lost_lines counts the lines lost: those of a stage that could not be written.
  */
 int output_append(struct output *out, const char *data, size_t len, uint64_t *ret_lost_lines);
 
-/* Uncompressed bytes appended since the last flush. */
+/* Bytes of lines waiting in the stage. */
 size_t output_pending(const struct output *out);
 
 /*
- * Compresses what is pending into one gzip member and writes it. On a write error the
- * file is cut back to its last complete member; *ret_lost_lines counts the lines dropped.
+ * Writes what is pending as one gzip member. On a write error the file is cut back to
+ * its last complete member; *ret_lost_lines counts the lines dropped.
  */
 int output_flush(struct output *out, uint64_t *ret_lost_lines);
 

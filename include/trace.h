@@ -7,6 +7,7 @@
 #define TRACERD_TRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "json.h"
@@ -43,6 +44,7 @@ enum loss_reason {
 
 struct trace {
 	const char *job_id;
+	size_t job_id_len;
 	struct output *out;
 	struct json_buf line;
 	int64_t boot_to_unix_ns; /* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */

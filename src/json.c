@@ -359,6 +359,15 @@ void json_key(struct json_buf *b, const char *key)
 	json_terminate(b);
 }
 
+void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len)
+{
+	if (!json_begin_value(b, len))
+		return;
+	memcpy(b->data + b->len, quoted_key, len);
+	b->len += len;
+	json_terminate(b);
+}
+
 /* Writes v's digits ending just before end; returns where they start. */
 static char *u64_to_decimal(uint64_t v, char *end)
 {

@@ -23,7 +23,7 @@ static char *decimal_before(char *end, uint64_t v)
 }
 
 /* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
-static void json_field_exec_id(struct json_buf *b, const char *key, uint32_t pid, uint64_t exec_ns)
+static void json_write_exec_id(struct json_buf *b, uint32_t pid, uint64_t exec_ns)
 {
 	char id[48];
 	char *end = id + sizeof(id);
@@ -31,37 +31,24 @@ static void json_field_exec_id(struct json_buf *b, const char *key, uint32_t pid
 
 	*--start = '-';
 	start = decimal_before(start, pid);
-	json_field_string(b, key, start, end - start);
-}
-
-static void json_field_str(struct json_buf *b, const char *key, const char *data, struct rec_str s)
-{
-	json_field_string(b, key, data + s.off, s.len);
-}
-
-static void json_field_true_if(struct json_buf *b, const char *key, bool cond)
-{
-	if (cond)
-		json_field_bool(b, key, true);
+	json_write_string(b, start, end - start);
 }
 
 static void records_begin(struct records *r, enum trace_line_type type, const struct rec_header *h,
 			  uint64_t boot_ns)
 {
 	struct json_buf *b = &r->trace->line;
-	const char *container;
 
 	trace_line_begin(r->trace, type, boot_ns);
-	json_field_u64(b, "pid", h->pid);
-	json_field_u64(b, "tid", h->tid);
-	json_field_u64(b, "ppid", h->ppid);
-	json_field_u64(b, "uid", h->uid);
-	json_field_string(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
-	json_field_exec_id(b, "exec_id", h->pid, h->exec_ns);
-	json_field_u64(b, "cgroup_id", h->cgroup_id);
-	container = cgroup_cache_container(r->cgroups, h->cgroup_id);
-	if (container)
-		json_field_cstr(b, "container_id", container);
+	JSON_FIELD_U64(b, "pid", h->pid);
+	JSON_FIELD_U64(b, "tid", h->tid);
+	JSON_FIELD_U64(b, "ppid", h->ppid);
+	JSON_FIELD_U64(b, "uid", h->uid);
+	JSON_FIELD_STRING(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	JSON_KEY(b, "exec_id");
+	json_write_exec_id(b, h->pid, h->exec_ns);
+	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
+	JSON_FIELD_CSTR(b, "container_id", cgroup_cache_container(r->cgroups, h->cgroup_id));
 }
 
 /* A string must lie inside the record's data area. */
@@ -84,13 +71,13 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 	cgroup_cache_note(r->cgroups, rec->h.cgroup_id, rec->data + rec->cgroup.off,
 			  rec->cgroup.len);
 	records_begin(r, LINE_PROCESS_EXEC, &rec->h, rec->h.timestamp_ns);
-	json_field_str(b, "filename", rec->data, rec->filename);
-	json_field_true_if(b, "filename_truncated", rec->flags & EXEC_FILENAME_TRUNCATED);
+	JSON_FIELD_STRING(b, "filename", rec->data + rec->filename.off, rec->filename.len);
+	JSON_FIELD_TRUE_IF(b, "filename_truncated", rec->flags & EXEC_FILENAME_TRUNCATED);
 	if (rec->exe.len) {
-		json_field_str(b, "exe", rec->data, rec->exe);
-		json_field_true_if(b, "exe_truncated", rec->flags & EXEC_EXE_TRUNCATED);
+		JSON_FIELD_STRING(b, "exe", rec->data + rec->exe.off, rec->exe.len);
+		JSON_FIELD_TRUE_IF(b, "exe_truncated", rec->flags & EXEC_EXE_TRUNCATED);
 	}
-	json_key(b, "args");
+	JSON_KEY(b, "args");
 	json_array_begin(b);
 	args = rec->data + rec->args.off;
 	for (size_t i = 0; i < rec->args.len; i++) {
@@ -103,15 +90,16 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 	if (start < rec->args.len)
 		json_write_string(b, args + start, rec->args.len - start);
 	json_array_end(b);
-	json_field_true_if(b, "args_truncated", rec->flags & EXEC_ARGS_TRUNCATED);
+	JSON_FIELD_TRUE_IF(b, "args_truncated", rec->flags & EXEC_ARGS_TRUNCATED);
 	if (rec->cwd.len) {
-		json_field_str(b, "cwd", rec->data, rec->cwd);
-		json_field_true_if(b, "cwd_truncated", rec->flags & EXEC_CWD_TRUNCATED);
+		JSON_FIELD_STRING(b, "cwd", rec->data + rec->cwd.off, rec->cwd.len);
+		JSON_FIELD_TRUE_IF(b, "cwd_truncated", rec->flags & EXEC_CWD_TRUNCATED);
 	}
 	if (rec->flags & EXEC_HAS_PARENT)
-		json_field_exec_id(b, "parent_exec_id", rec->h.ppid, rec->parent_exec_ns);
-	json_field_true_if(b, "exe_memfd", rec->flags & EXEC_EXE_MEMFD);
-	json_field_true_if(b, "exe_deleted", rec->flags & EXEC_EXE_DELETED);
+		JSON_KEY(b, "parent_exec_id");
+	json_write_exec_id(b, rec->h.ppid, rec->parent_exec_ns);
+	JSON_FIELD_TRUE_IF(b, "exe_memfd", rec->flags & EXEC_EXE_MEMFD);
+	JSON_FIELD_TRUE_IF(b, "exe_deleted", rec->flags & EXEC_EXE_DELETED);
 	trace_line_end(r->trace, LINE_PROCESS_EXEC);
 	return 0;
 }
@@ -123,10 +111,10 @@ static void records_file_write_line(struct records *r, const struct rec_header *
 	struct json_buf *b = &r->trace->line;
 
 	records_begin(r, LINE_FILE_WRITE, h, boot_ns);
-	json_field_string(b, "path", path, path_len);
-	json_field_true_if(b, "path_truncated", flags & WRITE_PATH_TRUNCATED);
-	json_field_u64(b, "bytes", totals->bytes);
-	json_field_u64(b, "writes", totals->writes);
+	JSON_FIELD_STRING(b, "path", path, path_len);
+	JSON_FIELD_TRUE_IF(b, "path_truncated", flags & WRITE_PATH_TRUNCATED);
+	JSON_FIELD_U64(b, "bytes", totals->bytes);
+	JSON_FIELD_U64(b, "writes", totals->writes);
 	trace_line_end(r->trace, LINE_FILE_WRITE);
 }
 
@@ -153,11 +141,11 @@ static int records_exit(struct records *r, const struct rec_exit *rec)
 	}
 	records_begin(r, LINE_PROCESS_EXIT, &rec->h, rec->h.timestamp_ns);
 	if ((status & 0x7f) == 0)
-		json_field_u64(b, "exit_code", (status >> 8) & 0xff);
+		JSON_FIELD_U64(b, "exit_code", (status >> 8) & 0xff);
 	else
-		json_field_u64(b, "signal", status & 0x7f);
-	json_field_true_if(b, "core_dumped", status & 0x80);
-	json_field_u64(b, "duration_ns", rec->duration_ns);
+		JSON_FIELD_U64(b, "signal", status & 0x7f);
+	JSON_FIELD_TRUE_IF(b, "core_dumped", status & 0x80);
+	JSON_FIELD_U64(b, "duration_ns", rec->duration_ns);
 	trace_line_end(r->trace, LINE_PROCESS_EXIT);
 	return 0;
 }
@@ -170,9 +158,9 @@ static bool json_fields_dest(struct json_buf *b, const struct rec_net *n)
 
 	if (len < 0)
 		return false;
-	json_field_string(b, "dst_addr", addr, len);
-	json_field_u64(b, "dst_port", n->port);
-	json_field_cstr(b, "protocol", n->protocol == NET_PROTO_TCP ? "tcp" : "udp");
+	JSON_FIELD_STRING(b, "dst_addr", addr, len);
+	JSON_FIELD_U64(b, "dst_port", n->port);
+	JSON_FIELD_CSTR(b, "protocol", n->protocol == NET_PROTO_TCP ? "tcp" : "udp");
 	return true;
 }
 
@@ -184,10 +172,10 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
 	if (!family || !json_fields_dest(&r->trace->line, &rec->dst))
 		return -EINVAL;
-	json_field_cstr(&r->trace->line, "family", family);
-	json_field_i64(&r->trace->line, "ret", rec->ret);
+	JSON_FIELD_CSTR(&r->trace->line, "family", family);
+	JSON_FIELD_I64(&r->trace->line, "ret", rec->ret);
 	if (hostname)
-		json_field_cstr(&r->trace->line, "hostname", hostname);
+		JSON_FIELD_CSTR(&r->trace->line, "hostname", hostname);
 	trace_line_end(r->trace, LINE_NET_CONNECT);
 	return 0;
 }
@@ -221,10 +209,10 @@ static int records_dns_message(struct records *r, const struct rec_dns *rec, con
 	if (dns_parse_question(msg, len, &q) < 0 || q.is_response)
 		return 0;
 	records_begin(r, LINE_DNS_QUERY, &rec->h, rec->h.timestamp_ns);
-	json_field_cstr(b, "hostname", q.name);
+	JSON_FIELD_CSTR(b, "hostname", q.name);
 	n = format_dns_qtype(q.qtype, qtype, sizeof(qtype));
 	if (n > 0)
-		json_field_string(b, "qtype", qtype, n);
+		JSON_FIELD_STRING(b, "qtype", qtype, n);
 	if (!json_fields_dest(b, &rec->dst))
 		return -EINVAL;
 	trace_line_end(r->trace, LINE_DNS_QUERY);
@@ -291,13 +279,13 @@ static bool json_field_pseudo_path(struct json_buf *b, const struct rec_open *re
 		n = snprintf(buf, sizeof(buf), "%s:[%llu]",
 			     rec->pseudo_magic == PIPEFS_MAGIC ? "pipe" : "socket",
 			     (unsigned long long)rec->pseudo_ino);
-		json_field_string(b, "path", buf, n);
+		JSON_FIELD_STRING(b, "path", buf, n);
 		return true;
 	case ANON_INODE_FS_MAGIC:
 		if (rec->path.len < 2)
 			return false;
 		n = snprintf(buf, sizeof(buf), "anon_inode:%.*s", (int)rec->path.len - 1, name + 1);
-		json_field_string(b, "path", buf, n);
+		JSON_FIELD_STRING(b, "path", buf, n);
 		return true;
 	}
 	return false;
@@ -318,18 +306,18 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 			rec->data + rec->base.off, rec->base.len, rec->data + rec->path.off,
 			rec->path.len, path, sizeof(path));
 		if (n > 0)
-			json_field_string(b, "path", path, n);
+			JSON_FIELD_STRING(b, "path", path, n);
 	} else if (rec->flags & OPEN_PSEUDO && json_field_pseudo_path(b, rec)) {
 		/* named after its filesystem */
 	} else if (rec->path.len) {
-		json_field_str(b, "path", rec->data, rec->path);
+		JSON_FIELD_STRING(b, "path", rec->data + rec->path.off, rec->path.len);
 	}
-	json_field_true_if(b, "path_truncated",
+	JSON_FIELD_TRUE_IF(b, "path_truncated",
 			   rec->flags & (OPEN_PATH_TRUNCATED | OPEN_BASE_TRUNCATED));
 	n = format_open_flags(rec->open_flags, flags, sizeof(flags));
 	if (n > 0)
-		json_field_string(b, "flags", flags, n);
-	json_field_i64(b, "ret", rec->ret);
+		JSON_FIELD_STRING(b, "flags", flags, n);
+	JSON_FIELD_I64(b, "ret", rec->ret);
 	trace_line_end(r->trace, LINE_FILE_OPEN);
 	return 0;
 }
@@ -385,26 +373,26 @@ static int records_tamper(struct records *r, const struct rec_tamper *rec)
 	if (rec->action == 0 || rec->action > TAMPER_OPEN_OUTPUT)
 		return -EINVAL;
 	records_begin(r, LINE_TAMPER, &rec->h, rec->h.timestamp_ns);
-	json_field_cstr(b, "action", tamper_action_names[rec->action]);
-	json_field_u64(b, "target_pid", rec->target_pid);
+	JSON_FIELD_CSTR(b, "action", tamper_action_names[rec->action]);
+	JSON_FIELD_U64(b, "target_pid", rec->target_pid);
 	switch (rec->action) {
 	case TAMPER_SIGNAL:
-		json_field_i64(b, "signal", rec->value);
+		JSON_FIELD_I64(b, "signal", rec->value);
 		break;
 	case TAMPER_PTRACE:
-		json_field_i64(b, "request", rec->value);
-		json_field_i64(b, "ret", rec->ret);
+		JSON_FIELD_I64(b, "request", rec->value);
+		JSON_FIELD_I64(b, "ret", rec->ret);
 		break;
 	case TAMPER_OPEN_OUTPUT:
 		if (r->output_path)
-			json_field_cstr(b, "path", r->output_path);
+			JSON_FIELD_CSTR(b, "path", r->output_path);
 		n = format_open_flags(rec->value, flags, sizeof(flags));
 		if (n > 0)
-			json_field_string(b, "flags", flags, n);
-		json_field_i64(b, "ret", rec->ret);
+			JSON_FIELD_STRING(b, "flags", flags, n);
+		JSON_FIELD_I64(b, "ret", rec->ret);
 		break;
 	default:
-		json_field_i64(b, "ret", rec->ret);
+		JSON_FIELD_I64(b, "ret", rec->ret);
 	}
 	trace_line_end(r->trace, LINE_TAMPER);
 	return 0;

@@ -66,6 +66,7 @@ void trace_init(struct trace *t, const char *job_id, struct output *out)
 {
 	memset(t, 0, sizeof(*t));
 	t->job_id = job_id;
+	t->job_id_len = strlen(job_id);
 	t->out = out;
 	json_buf_init(&t->line);
 	trace_clock_sync(t);
@@ -84,10 +85,10 @@ void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_
 
 	json_buf_reset(&t->line);
 	json_object_begin(&t->line);
-	json_field_cstr(&t->line, "type", line_type_names[type]);
+	JSON_FIELD_CSTR(&t->line, "type", line_type_names[type]);
 	if (n > 0)
-		json_field_string(&t->line, "timestamp", ts, n);
-	json_field_cstr(&t->line, "job_id", t->job_id);
+		JSON_FIELD_STRING(&t->line, "timestamp", ts, n);
+	JSON_FIELD_STRING(&t->line, "job_id", t->job_id, t->job_id_len);
 }
 
 static void trace_write_failed(struct trace *t, int err, uint64_t lines)
@@ -113,8 +114,8 @@ void trace_line_end(struct trace *t, enum trace_line_type type)
 	}
 	err = output_append(t->out, t->line.data, t->line.len, &lost);
 	if (lost)
-		trace_write_failed(t, err ? err : -EIO, lost);
-	if (!err)
+		trace_write_failed(t, err, lost);
+	if (err != -E2BIG)
 		t->lines[type]++;
 }
 
@@ -142,11 +143,11 @@ void trace_write_start(struct trace *t)
 	trace_line_begin(t, LINE_TRACE_START, t->start_boot_ns);
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
-		json_field_cstr(&t->line, "hostname", host);
+		JSON_FIELD_CSTR(&t->line, "hostname", host);
 	}
 	if (uname(&uts) == 0)
-		json_field_cstr(&t->line, "kernel", uts.release);
-	json_field_cstr(&t->line, "version", TRACERD_VERSION);
+		JSON_FIELD_CSTR(&t->line, "kernel", uts.release);
+	JSON_FIELD_CSTR(&t->line, "version", TRACERD_VERSION);
 	json_field_file_line(&t->line, "boot_id", "/proc/sys/kernel/random/boot_id");
 	trace_line_end(t, LINE_TRACE_START);
 }
@@ -172,8 +173,8 @@ void trace_report_losses(struct trace *t)
 	if (!delta)
 		return;
 	trace_line_begin(t, LINE_EVENTS_LOST, trace_boot_now_ns());
-	json_field_u64(&t->line, "count", delta);
-	json_key(&t->line, "by_type");
+	JSON_FIELD_U64(&t->line, "count", delta);
+	JSON_KEY(&t->line, "by_type");
 	json_object_begin(&t->line);
 	for (int i = 0; i < LOSS_REASONS; i++) {
 		if (t->lost[i] != t->lost_reported[i])
@@ -195,16 +196,16 @@ void trace_write_end(struct trace *t)
 			events += t->lines[i];
 	}
 	trace_line_begin(t, LINE_TRACE_END, now);
-	json_field_u64(&t->line, "events", events);
-	json_key(&t->line, "by_type");
+	JSON_FIELD_U64(&t->line, "events", events);
+	JSON_KEY(&t->line, "by_type");
 	json_object_begin(&t->line);
 	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
 		if (t->lines[i] && i != LINE_TAMPER)
 			json_field_u64(&t->line, line_type_names[i], t->lines[i]);
 	}
 	json_object_end(&t->line);
-	json_field_u64(&t->line, "lost", losses_total(t->lost));
-	json_field_u64(&t->line, "duration_ns", now - t->start_boot_ns);
+	JSON_FIELD_U64(&t->line, "lost", losses_total(t->lost));
+	JSON_FIELD_U64(&t->line, "duration_ns", now - t->start_boot_ns);
 	trace_line_end(t, LINE_TRACE_END);
 }
 
@@ -214,5 +215,5 @@ void trace_flush(struct trace *t)
 	int err = output_flush(t->out, &dropped);
 
 	if (dropped)
-		trace_write_failed(t, err ? err : -EIO, dropped);
+		trace_write_failed(t, err, dropped);
 }
