@@ -28,7 +28,7 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARNINGS) -Iinclude -I$(OUT) -D_GNU_SOURCE -DTRACERD_VERSION='"$(VERSION)"' \
 	-D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lz -ljansson
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -ldeflate
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ivmlinux \
 	-Ivmlinux/$(ARCH)
 
@@ -95,7 +95,7 @@ sanitize:
 	$(Q)$(CC) -std=gnu11 $(SAN_CFLAGS) -fsanitize=address,undefined $(SAN_OBJS) $(LIBS) \
 		-o $(SAN_OUT)/tracerd
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		TRACERD=$(SAN_OUT)/tracerd $(PYTHON) tests/e2e/run.py -k test_issue_acceptance
+		TRACERD=$(CURDIR)/$(SAN_OUT)/tracerd $(PYTHON) tests/e2e/run.py -k test_issue_acceptance
 
 # valgrind memcheck over one real trace: fails on any error or definite leak.
 valgrind: tracerd
