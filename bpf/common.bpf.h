@@ -32,10 +32,13 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* tgid -> CLOCK_BOOTTIME of its last exec: the second half of exec_id. */
+/*
+ * tgid -> CLOCK_BOOTTIME of its last exec: the second half of exec_id. Live processes
+ * beyond this count fall back to their start time (exec_id stays unique per process).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 131072);
+	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u64);
 } exec_times SEC(".maps");

@@ -92,6 +92,9 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 	skel->rodata->filter_traced = p->filter_traced;
 	skel->rodata->wakeup_bytes = p->ringbuf_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, p->ringbuf_bytes);
+	/* Hash maps are preallocated and locked: the scope map only when there is a scope. */
+	if (!p->filter_traced)
+		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
 	err = tracerd_bpf__load(skel);
