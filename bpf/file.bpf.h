@@ -99,27 +99,32 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 }
 
 /*
- * A write record: the first one for an open file, or the closing one with the totals.
- * file is NULL for a stale entry, whose file is gone.
+ * A write record: the first one for an open file, with its path, or the closing one
+ * with the totals; file is NULL when the daemon has the path already (or the file is
+ * gone). Returns whether the record was sent.
  */
-static __always_inline void write_record_output(__u16 type, struct write_key *key,
+static __always_inline bool write_record_output(__u16 type, struct write_key *key,
 						struct write_totals *totals, struct file *file)
 {
 	struct rec_write *rec = record_buf_get();
 	__u32 off = 0;
 
 	if (!rec)
-		return;
+		return false;
 	header_fill(&rec->h, type, 0);
 	rec->key = *key;
 	rec->totals = *totals;
-	rec->flags = file ? 0 : WRITE_STALE;
+	rec->flags = file ? 0 : WRITE_PATH_FROM_FIRST;
 	rec->pad = 0;
 	rec->path.off = rec->path.len = 0;
 	if (file && path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
 		rec->flags |= WRITE_PATH_TRUNCATED;
 	rec->h.size = sizeof(*rec) + off;
-	record_output(rec, sizeof(*rec) + off, type);
+	if (bpf_ringbuf_output(&events, rec, rec->h.size & 0xffff, ringbuf_wakeup_flag())) {
+		lost_count(type);
+		return false;
+	}
+	return true;
 }
 
 /* Reports and forgets the totals of key, whose struct file was released and reused. */
@@ -189,7 +194,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 static __always_inline void file_write_account(struct file *file, long ret)
 {
 	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .file = (__u64)file };
-	struct write_totals first = { .bytes = ret, .writes = 1 };
+	struct write_totals first = { .bytes = ret, .writes = 1, .path_sent = 1 };
 	struct write_totals *t;
 
 	first.inode = (__u64)BPF_CORE_READ(file, f_inode);
@@ -214,7 +219,12 @@ static __always_inline void file_write_account(struct file *file, long ret)
 		__sync_fetch_and_add(&t->writes, 1);
 		return;
 	}
-	write_record_output(REC_WRITE_FIRST, &key, &first, file);
+	if (!write_record_output(REC_WRITE_FIRST, &key, &first, file)) {
+		/* The close must carry the path then. */
+		t = bpf_map_lookup_elem(&write_totals, &key);
+		if (t)
+			t->path_sent = 0;
+	}
 }
 
 /* The process closes a file it wrote to: report once no other reference is left. */
@@ -232,7 +242,8 @@ static __always_inline void file_close(int fd)
 		return;
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);
-	write_record_output(REC_WRITE_CLOSE, &key, &totals, file);
+	/* One path walk per written file: the daemon has it from the first write. */
+	write_record_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file);
 }
 
 #endif

@@ -147,16 +147,17 @@ struct write_totals {
 	__u64 bytes;
 	__u64 writes;
 	__u64 inode; /* the file's inode pointer: a reused struct file has another */
+	__u64 path_sent; /* the first write's record (with the path) reached the daemon */
 };
 
 enum rec_write_flag {
 	WRITE_PATH_TRUNCATED = 1 << 0,
 	/*
-	 * The file was released without close(2) (dup2 over its fd, close_range, exec with
-	 * O_CLOEXEC) and its struct file reused: the totals come without a path, the daemon
-	 * has it from the first write.
+	 * The totals come without a path: the daemon has it from the first write. Either the
+	 * file is closed, or it was released without close(2) (dup2 over its fd, close_range,
+	 * exec with O_CLOEXEC) and its struct file reused.
 	 */
-	WRITE_STALE = 1 << 1,
+	WRITE_PATH_FROM_FIRST = 1 << 1,
 };
 
 struct rec_write {
@@ -165,7 +166,7 @@ struct rec_write {
 	struct write_totals totals; /* REC_WRITE_CLOSE only */
 	__u32 flags; /* enum rec_write_flag */
 	__u32 pad;
-	struct rec_str path; /* empty with WRITE_STALE */
+	struct rec_str path; /* empty with WRITE_PATH_FROM_FIRST */
 	char data[];
 };
 

@@ -322,8 +322,8 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	return 0;
 }
 
-/* The totals of a file released without close(2): the path is the one of its first write. */
-static int records_write_stale(struct records *r, const struct rec_write *rec)
+/* Totals that come without a path: the path is the one of the first write. */
+static int records_write_path_from_first(struct records *r, const struct rec_write *rec)
 {
 	struct write_entry *e = write_table_take(r->writes, &rec->key);
 
@@ -347,8 +347,8 @@ static int records_write(struct records *r, const struct rec_write *rec, size_t 
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}
-	if (rec->flags & WRITE_STALE) {
-		if (records_write_stale(r, rec) < 0)
+	if (rec->flags & WRITE_PATH_FROM_FIRST) {
+		if (records_write_path_from_first(r, rec) < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}
