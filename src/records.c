@@ -95,9 +95,10 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 		JSON_FIELD_STRING(b, "cwd", rec->data + rec->cwd.off, rec->cwd.len);
 		JSON_FIELD_TRUE_IF(b, "cwd_truncated", rec->flags & EXEC_CWD_TRUNCATED);
 	}
-	if (rec->flags & EXEC_HAS_PARENT)
+	if (rec->flags & EXEC_HAS_PARENT) {
 		JSON_KEY(b, "parent_exec_id");
-	json_write_exec_id(b, rec->h.ppid, rec->parent_exec_ns);
+		json_write_exec_id(b, rec->h.ppid, rec->parent_exec_ns);
+	}
 	JSON_FIELD_TRUE_IF(b, "exe_memfd", rec->flags & EXEC_EXE_MEMFD);
 	JSON_FIELD_TRUE_IF(b, "exe_deleted", rec->flags & EXEC_EXE_DELETED);
 	trace_line_end(r->trace, LINE_PROCESS_EXEC);
