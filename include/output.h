@@ -24,12 +24,11 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 /* The file's descriptor (stdout for "-"). */
 int output_fd(const struct output *out);
 
-/*
- * Appends one complete line; a full stage is written first as a gzip member. The line
- * is kept unless it is longer than a stage. Returns 0 or the -errno of what failed;
- * *ret_lost_lines counts the lines lost: those of a stage that could not be written.
- */
-int output_append(struct output *out, const char *data, size_t len, uint64_t *ret_lost_lines);
+/* Whether a line of len bytes fits in the stage; if not, flush first. */
+bool output_fits(const struct output *out, size_t len);
+
+/* Appends one complete line to the stage: -ENOSPC when it does not fit, -E2BIG never will. */
+int output_append(struct output *out, const char *data, size_t len);
 
 /* Bytes of lines waiting in the stage. */
 size_t output_pending(const struct output *out);

@@ -49,9 +49,11 @@ struct trace {
 	struct json_buf line;
 	int64_t boot_to_unix_ns; /* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	uint64_t start_boot_ns;
-	uint64_t lines[LINE_TYPES];
+	uint64_t lines[LINE_TYPES]; /* in the file */
+	uint64_t staged[LINE_TYPES]; /* waiting in the output's stage */
 	uint64_t lost[LOSS_REASONS]; /* totals so far */
-	uint64_t lost_reported[LOSS_REASONS]; /* totals already written in events_lost */
+	uint64_t lost_reported[LOSS_REASONS]; /* in events_lost lines, staged ones included */
+	uint64_t lost_reported_written[LOSS_REASONS]; /* in events_lost lines in the file */
 	bool write_error_logged;
 };
 
@@ -75,7 +77,11 @@ void trace_lost_add(struct trace *t, enum loss_reason reason, uint64_t n);
 void trace_report_losses(struct trace *t);
 void trace_write_end(struct trace *t);
 
-/* Flushes a gzip member; write failures are counted as losses and logged once. */
+/*
+ * Writes the staged lines as a gzip member and counts them as written; lines that could
+ * not be written are counted as losses (logged once), and the losses their events_lost
+ * lines told are told again.
+ */
 void trace_flush(struct trace *t);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -44,6 +45,8 @@ struct daemon {
 	sigset_t orig_mask;
 	uint64_t last_flush_ns;
 	bool stopping;
+	bool pid_file_written;
+	bool live; /* the trace began: its file stays, whatever happens next */
 };
 
 static int ring_record(void *ctx, void *data, size_t size)
@@ -211,13 +214,24 @@ static int daemon_fds_open(struct daemon *d)
 	return err;
 }
 
+/*
+ * Created like the output: a symlink at the path is refused, anything else there (a stale
+ * pid file, a planted hard link) is replaced, never written through.
+ */
 static int pid_file_write(const char *path)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int err = 0;
+	struct stat st;
+	int fd, err = 0;
 
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return -EEXIST;
+		if (unlink(path) < 0)
+			return -errno;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, buf, n) != n)
@@ -322,9 +336,14 @@ static int daemon_go_live(struct daemon *d)
 	if (d->opts->pid_file) {
 		err = pid_file_write(d->opts->pid_file);
 		if (err) {
-			log_error("cannot write --pid-file", NULL, err);
+			log_error("cannot write --pid-file",
+				  err == -EEXIST ? "it exists and is not a regular file (a symlink "
+						   "is never followed)" :
+						   NULL,
+				  err);
 			return err;
 		}
+		d->pid_file_written = true;
 	}
 	systemd_notify_ready();
 	if (d->has_command)
@@ -340,6 +359,7 @@ static void daemon_finish(struct daemon *d)
 	records_finish(&d->records);
 	daemon_collect_losses(d);
 	trace_write_end(&d->trace);
+	trace_flush(&d->trace);
 	if (output_close(d->trace.out, &dropped) < 0)
 		fprintf(stderr, "tracerd: the trace could not be written completely\n");
 	d->trace.out = NULL;
@@ -360,7 +380,7 @@ static void daemon_cleanup(struct daemon *d)
 	ring_buffer__free(d->ring);
 	if (d->skel)
 		bpf_setup_destroy(d->skel);
-	if (d->opts->pid_file)
+	if (d->pid_file_written)
 		unlink(d->opts->pid_file);
 	if (d->epoll_fd >= 0)
 		close(d->epoll_fd);
@@ -399,6 +419,7 @@ int daemon_run(const struct options *opts)
 	err = daemon_go_live(&d);
 	if (err)
 		goto cleanup;
+	d.live = true;
 	err = privileges_drop();
 	if (err)
 		fprintf(stderr, "tracerd: warning: cannot drop privileges: %s\n", strerror(-err));
@@ -411,5 +432,8 @@ cleanup:
 	if (err && d.has_command && d.cmd.pid > 0)
 		kill(d.cmd.pid, SIGKILL);
 	daemon_cleanup(&d);
+	/* Tracing never went live: leave no file that looks like a traced job. */
+	if (out && !d.live && strcmp(opts->out_path, "-") != 0)
+		unlink(opts->out_path);
 	return status;
 }

@@ -177,21 +177,19 @@ static int output_stage_drain(struct output *out, uint64_t *ret_lost_lines)
 	return err;
 }
 
-int output_append(struct output *out, const char *data, size_t len, uint64_t *ret_lost_lines)
+bool output_fits(const struct output *out, size_t len)
 {
-	int err = 0;
+	return out->stage_len + len <= OUTPUT_STAGE_SIZE;
+}
 
-	*ret_lost_lines = 0;
-	if (len > OUTPUT_STAGE_SIZE) { /* longer than any line a record makes */
-		*ret_lost_lines = 1;
-		return -E2BIG;
-	}
-	if (out->stage_len + len > OUTPUT_STAGE_SIZE)
-		err = output_stage_drain(out, ret_lost_lines);
+int output_append(struct output *out, const char *data, size_t len)
+{
+	if (!output_fits(out, len))
+		return len > OUTPUT_STAGE_SIZE ? -E2BIG : -ENOSPC;
 	memcpy(out->stage + out->stage_len, data, len);
 	out->stage_len += len;
 	out->stage_lines++;
-	return err;
+	return 0;
 }
 
 int output_flush(struct output *out, uint64_t *ret_lost_lines)

@@ -1,36 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Least privilege for the event loop. Once the BPF programs are attached, the output and
- * the cgroup mount are open and the command is running, the loop only reads the ring
- * buffer and a few maps through fds it holds, writes the file, and waits for its child.
- * Root's powers would only help someone who took over the loop, so they go:
+ * the cgroup2 mount are open and the command is running, the loop only reads the ring
+ * buffer (mapped memory) and two maps through fds it holds, writes the file, looks cgroup
+ * ids up, reaps its child and at exit removes the pid file. Root's powers would only help
+ * someone who took over the loop, so they go. What remains, and why:
  *
- * - capabilities: every one is cleared from the bounding set, and the effective and
- *   permitted sets keep only
- *     CAP_DAC_READ_SEARCH  open_by_handle_at() in cgroup.c, which turns the cgroup id of a
- *                          process not seen exec'ing into its path (for container_id);
- *                          the kernel asks for it whatever the file's mode. seccomp below
- *                          confines the call to the cgroup2 mount.
- *     CAP_KILL             in -- COMMAND mode only: SIGTERM/SIGINT/SIGHUP are passed on to
- *                          the command, and a command that changed its uid (runuser, su,
- *                          sudo -u) no longer matches tracerd's uid 0.
- *     CAP_BPF              only where the kernel still checks it on every bpf() command
- *                          (before Linux 6.5 with kernel.unprivileged_bpf_disabled set):
- *                          probed, not guessed. Since 6.5 reading and deleting map
- *                          elements through an fd already held needs no capability.
- *   The uid stays 0: the pid file is removed at exit from a directory root owns, and the
- *   output's reserved blocks (ext4 resuid 0) stay usable when a job fills the disk.
- * - no_new_privs: nothing exec'd could gain privileges (nothing is, and seccomp forbids it).
- * - seccomp: an allow-list of what the loop and its exit path call (measured with
- *   strace -f over the whole e2e suite, see below). Anything else fails with EPERM instead
- *   of killing tracerd: a syscall forgotten here costs a feature, never the trace.
- *   Notably absent: open/openat (nothing is opened by path after go-live, so
- *   CAP_DAC_READ_SEARCH cannot be turned into reading any file), execve, fork/clone,
- *   socket/connect, ptrace, mount, bpf program loading is still possible in principle
- *   (bpf() is allowed for the map reads) but needs CAP_BPF or CAP_SYS_ADMIN, both gone.
+ * Capabilities (effective = permitted; inheritable, ambient and the bounding set emptied
+ * of everything else; what was never held is not asked for):
+ *   CAP_DAC_READ_SEARCH  open_by_handle_at() in cgroup.c turns the cgroup id of a process
+ *                        not seen exec'ing into its path (container_id); the kernel asks
+ *                        for it whatever the file's mode. Kept only when a cgroup2 fd is
+ *                        open, and seccomp lets the call use that fd only: handles of any
+ *                        other file system would read any file ("shocker").
+ *   CAP_KILL             -- COMMAND mode only: SIGTERM, SIGINT and SIGHUP are passed on to
+ *                        the command, which may have changed uid (runuser, su, sudo -u,
+ *                        setpriv) and then no longer matches tracerd's uid 0.
+ *   CAP_BPF              only where the kernel checks it on every bpf() command (before
+ *                        Linux 6.5, with kernel.unprivileged_bpf_disabled set): probed,
+ *                        not guessed. Since 6.5 map lookups and deletes through an fd
+ *                        already held need none (verified on 6.18: none kept).
+ * The uid stays 0, deliberately: an unprivileged job cannot signal, ptrace or read the
+ * memory of a uid 0 process, and the pid file is removed from a directory root owns. As
+ * owner, uid 0 can still unlink files in root-owned directories: unlink is allowed for
+ * the pid file, with any path (seccomp cannot read the path). The bounding set is left
+ * as the service manager cut it when CAP_SETPCAP is gone: with no_new_privs and no
+ * execve allowed, it could not give anything back.
+ *
+ * no_new_privs, then a seccomp allow-list (below) of what the loop, daemon_finish() and
+ * daemon_cleanup() call, measured with strace -f over the whole e2e suite. Anything else
+ * fails with EPERM rather than killing tracerd (a syscall forgotten here costs a feature,
+ * never the trace) and is logged by the kernel's audit (SECCOMP_FILTER_FLAG_LOG: "type=1326
+ * ... syscall=N"). Absent, among others: open/openat (nothing is opened by path after
+ * go-live), execve, fork/clone, socket, connect, ptrace, mount, setuid, capset. bpf() is
+ * allowed for BPF_MAP_LOOKUP_ELEM and BPF_MAP_DELETE_ELEM only, kill() only in -- mode.
  */
 #include "privileges.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -42,9 +49,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-#include <dirent.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -78,25 +84,34 @@ static int capabilities_set(const struct cap_set *effective, const struct cap_se
 	return syscall(SYS_capset, &header, data) < 0 ? -errno : 0;
 }
 
+static int capabilities_get(struct cap_set *permitted)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++)
+		permitted->word[i] = data[i].permitted;
+	return 0;
+}
+
 /*
  * Before Linux 6.5 every bpf() command, map lookups included, failed with EPERM without
- * CAP_BPF when kernel.unprivileged_bpf_disabled was set. Asked of the kernel itself: with
- * CAP_BPF out of the effective set (still permitted), a lookup on no map at all fails with
- * EBADF where the fd is checked first, EPERM where the capability is.
+ * CAP_BPF (or CAP_SYS_ADMIN) when kernel.unprivileged_bpf_disabled was set. Asked of the
+ * kernel itself: with only keep effective (everything held still permitted), a lookup on
+ * no map at all fails with EBADF where the fd is checked first, EPERM where the
+ * capability is.
  */
-static bool bpf_needs_capability(const struct cap_set *keep)
+static bool bpf_needs_capability(const struct cap_set *keep, const struct cap_set *held)
 {
 	union bpf_attr attr;
-	struct cap_set permitted = *keep;
-	bool needed;
 
-	cap_set_add(&permitted, CAP_BPF);
-	if (capabilities_set(keep, &permitted) < 0)
+	if (capabilities_set(keep, held) < 0)
 		return true;
 	memset(&attr, 0, sizeof(attr));
 	attr.map_fd = (uint32_t)-1;
-	needed = syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
-	return needed;
+	return syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
 }
 
 /* True when tracerd has a child (the command), exited or not: waitid() leaves it be. */
@@ -132,21 +147,38 @@ static int cgroup2_fd_find(void)
 
 static int capabilities_drop(int cgroup_fd, bool command)
 {
-	struct cap_set keep = { { 0 } };
+	struct cap_set keep = { { 0 } }, held = { { 0 } };
+	int err = capabilities_get(&held);
 
+	if (err)
+		return err;
 	if (cgroup_fd >= 0)
 		cap_set_add(&keep, CAP_DAC_READ_SEARCH);
 	if (command)
 		cap_set_add(&keep, CAP_KILL);
-	/* The bounding set first: dropping from it needs CAP_SETPCAP, about to go. */
+	/* What was never held (systemd's CapabilityBoundingSet=, capsh) cannot be kept. */
+	for (int i = 0; i < 2; i++)
+		keep.word[i] &= held.word[i];
+	/*
+	 * The bounding set first: dropping from it needs CAP_SETPCAP, about to go. Without
+	 * it (a bounding set already cut by the service manager) it stays as it is: with
+	 * no_new_privs and no execve allowed, it could not give anything back anyway.
+	 */
 	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (!cap_set_has(&keep, cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+		if (cap_set_has(&keep, cap) || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno != EPERM)
 			return -errno;
+		break;
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
-	if (bpf_needs_capability(&keep))
-		cap_set_add(&keep, CAP_BPF);
+	if (bpf_needs_capability(&keep, &held)) {
+		if (cap_set_has(&held, CAP_BPF))
+			cap_set_add(&keep, CAP_BPF);
+		else if (cap_set_has(&held, CAP_SYS_ADMIN))
+			cap_set_add(&keep, CAP_SYS_ADMIN);
+	}
 	return capabilities_set(&keep, &keep);
 }
 
@@ -173,11 +205,13 @@ static int capabilities_drop(int cgroup_fd, bool command)
 
 /*
  * What the loop, daemon_finish() and daemon_cleanup() call once tracing is live, as
- * strace -f -c showed over the whole e2e suite (ring buffer and signalfd reads, gzip
- * members, map reads, the cgroup lookup, reaping the command, removing the pid file,
- * freeing memory), plus the paths a test run rarely takes: a failed write cut back with
- * ftruncate/lseek, messages to stderr, malloc growing or trimming, an abort().
- * Calls whose arguments matter (bpf, open_by_handle_at, kill) are listed further down.
+ * strace -f showed over the whole e2e suite: epoll_wait, read (timerfd, signalfd), write
+ * (gzip members), bpf, open_by_handle_at, readlink, close, wait4, fsync, unlink, brk, mmap,
+ * munmap, exit_group; plus the paths a test run rarely takes: a failed write cut back
+ * with ftruncate/lseek, malloc growing or trimming, clocks without the vDSO, a message to
+ * stderr, an abort(). No mprotect: nothing here needs memory made executable.
+ * Calls whose arguments matter (bpf, open_by_handle_at, kill) are added in
+ * seccomp_install().
  */
 static const int allowed_syscalls[] = {
 	SYS_read,
@@ -208,6 +242,7 @@ static const int allowed_syscalls[] = {
 	SYS_getpid,
 	SYS_gettid,
 	SYS_tgkill,
+	SYS_rt_sigaction,
 	SYS_exit,
 	SYS_exit_group,
 #ifdef SYS_epoll_wait
@@ -239,7 +274,6 @@ static const int allowed_syscalls[] = {
 	SYS_futex,
 	SYS_mprotect,
 	SYS_sigaltstack,
-	SYS_rt_sigaction,
 	SYS_getppid,
 	SYS_pread64,
 	SYS_readv,
@@ -266,7 +300,7 @@ static const int allowed_syscalls[] = {
 /* The map commands the loop uses: read the loss counters and the write totals, delete them. */
 static const uint32_t allowed_bpf_commands[] = { BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM };
 
-#define FILTER_MAX 160
+#define FILTER_MAX 256 /* instructions; the sanitizer build uses about 140 */
 
 struct filter {
 	struct sock_filter insn[FILTER_MAX];

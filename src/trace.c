@@ -103,20 +103,19 @@ static void trace_write_failed(struct trace *t, int err, uint64_t lines)
 
 void trace_line_end(struct trace *t, enum trace_line_type type)
 {
-	uint64_t lost = 0;
-	int err;
-
 	json_object_end(&t->line);
 	json_newline(&t->line);
 	if (t->line.oom) {
 		t->lost[LOSS_WRITE_ERROR]++;
 		return;
 	}
-	err = output_append(t->out, t->line.data, t->line.len, &lost);
-	if (lost)
-		trace_write_failed(t, err, lost);
-	if (err != -E2BIG)
-		t->lines[type]++;
+	if (!output_fits(t->out, t->line.len))
+		trace_flush(t);
+	if (output_append(t->out, t->line.data, t->line.len) < 0) {
+		trace_write_failed(t, -E2BIG, 1);
+		return;
+	}
+	t->staged[type]++;
 }
 
 static void json_field_file_line(struct json_buf *b, const char *key, const char *path)
@@ -168,22 +167,27 @@ static uint64_t losses_total(const uint64_t *lost)
 
 void trace_report_losses(struct trace *t)
 {
-	uint64_t delta = losses_total(t->lost) - losses_total(t->lost_reported);
+	uint64_t delta[LOSS_REASONS], total = 0;
 
-	if (!delta)
+	for (int i = 0; i < LOSS_REASONS; i++) {
+		delta[i] = t->lost[i] - t->lost_reported[i];
+		total += delta[i];
+	}
+	if (!total)
 		return;
 	trace_line_begin(t, LINE_EVENTS_LOST, trace_boot_now_ns());
-	JSON_FIELD_U64(&t->line, "count", delta);
+	JSON_FIELD_U64(&t->line, "count", total);
 	JSON_KEY(&t->line, "by_type");
 	json_object_begin(&t->line);
 	for (int i = 0; i < LOSS_REASONS; i++) {
-		if (t->lost[i] != t->lost_reported[i])
-			json_field_u64(&t->line, loss_reason_names[i],
-				       t->lost[i] - t->lost_reported[i]);
+		if (delta[i])
+			json_field_u64(&t->line, loss_reason_names[i], delta[i]);
 	}
 	json_object_end(&t->line);
-	memcpy(t->lost_reported, t->lost, sizeof(t->lost));
 	trace_line_end(t, LINE_EVENTS_LOST);
+	/* Added, not set: a failed flush inside may have rolled back what was told before. */
+	for (int i = 0; i < LOSS_REASONS; i++)
+		t->lost_reported[i] += delta[i];
 }
 
 void trace_write_end(struct trace *t)
@@ -193,15 +197,15 @@ void trace_write_end(struct trace *t)
 
 	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
 		if (i != LINE_TAMPER)
-			events += t->lines[i];
+			events += t->lines[i] + t->staged[i];
 	}
 	trace_line_begin(t, LINE_TRACE_END, now);
 	JSON_FIELD_U64(&t->line, "events", events);
 	JSON_KEY(&t->line, "by_type");
 	json_object_begin(&t->line);
 	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
-		if (t->lines[i] && i != LINE_TAMPER)
-			json_field_u64(&t->line, line_type_names[i], t->lines[i]);
+		if (t->lines[i] + t->staged[i] && i != LINE_TAMPER)
+			json_field_u64(&t->line, line_type_names[i], t->lines[i] + t->staged[i]);
 	}
 	json_object_end(&t->line);
 	JSON_FIELD_U64(&t->line, "lost", losses_total(t->lost));
@@ -214,6 +218,13 @@ void trace_flush(struct trace *t)
 	uint64_t dropped = 0;
 	int err = output_flush(t->out, &dropped);
 
-	if (dropped)
+	if (err) {
 		trace_write_failed(t, err, dropped);
+		memcpy(t->lost_reported, t->lost_reported_written, sizeof(t->lost_reported));
+	} else {
+		for (int i = 0; i < LINE_TYPES; i++)
+			t->lines[i] += t->staged[i];
+		memcpy(t->lost_reported_written, t->lost_reported, sizeof(t->lost_reported));
+	}
+	memset(t->staged, 0, sizeof(t->staged));
 }
