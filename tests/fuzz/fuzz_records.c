@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer target for records.c, the first code to read what the kernel sends: whatever
+ * bytes arrive as a ring buffer record, nothing reads outside them and every line that
+ * comes out, through trace.c, json.c and output.c's gzip members, is one valid JSON
+ * object (jansson, duplicate keys refused).
+ *
+ * Each input is handled twice: as it is (the header's size must match, as a real record's
+ * does) and with the header's size set to the input's, so that the fuzzer reaches the
+ * per-type decoders without having to guess it. Built with -DFUZZ_RECORDS_SEEDS it is
+ * instead a program writing well-formed records of every type into a corpus directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tracerd_event.h"
+
+#ifndef FUZZ_RECORDS_SEEDS
+
+#include <jansson.h>
+#include <zlib.h>
+
+#include "records.h"
+
+static struct output *out;
+static int read_fd = -1;
+static struct trace trace;
+static struct records records;
+static unsigned long inputs;
+
+static void fail(const char *what, const void *data, size_t len)
+{
+	fprintf(stderr, "fuzz_records: %s: %.*s\n", what, (int)(len > 2000 ? 2000 : len),
+		(const char *)data);
+	abort();
+}
+
+/*
+ * The output goes to a file created once (output_open() insists on O_EXCL) and unlinked
+ * at once: nothing is left behind, and a second descriptor reads back what was written.
+ */
+static void setup(void)
+{
+	char path[] = "/tmp/fuzz_records-XXXXXX";
+	const char *why = NULL;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || close(fd) < 0 || unlink(path) < 0)
+		fail("cannot make a temporary name", path, strlen(path));
+	if (output_open(path, false, &out, &why) < 0)
+		fail("output_open", why, strlen(why));
+	read_fd = open(path, O_RDONLY | O_CLOEXEC);
+	unlink(path);
+	if (read_fd < 0)
+		fail("cannot read the output back", path, strlen(path));
+	trace_init(&trace, "fuzz-job", out);
+	records.trace = &trace;
+	records.write_totals_fd = -1; /* no kernel map: lookups fail as for a gone process */
+	records.output_path = "/var/lib/tracerd/fuzz-job.jsonl.gz";
+}
+
+/* Every line of the decompressed members: an object with a string "type", '\n' ended. */
+static void check_lines(const char *text, size_t len)
+{
+	size_t start = 0;
+
+	if (len && text[len - 1] != '\n')
+		fail("output does not end with a newline", text, len);
+	for (size_t i = 0; i < len; i++) {
+		json_error_t error;
+		json_t *v;
+
+		if (text[i] != '\n')
+			continue;
+		v = json_loadb(text + start, i - start,
+			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
+			       &error);
+		if (!v)
+			fail(error.text, text + start, i - start);
+		if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")))
+			fail("not an object with a type", text + start, i - start);
+		json_decref(v);
+		start = i + 1;
+	}
+}
+
+/* Reads back the gzip members written since the last call, checks them, empties the file. */
+static void check_output(void)
+{
+	static unsigned char gz[1 << 20];
+	static char text[16 << 20];
+	size_t gz_len = 0, text_len = 0;
+	z_stream zs = { 0 };
+	int ret = Z_STREAM_END;
+	ssize_t n;
+
+	while ((n = pread(read_fd, gz + gz_len, sizeof(gz) - gz_len, gz_len)) > 0)
+		gz_len += n;
+	if (gz_len == sizeof(gz))
+		fail("more output than expected", "", 0);
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		abort();
+	zs.next_in = gz;
+	zs.avail_in = gz_len;
+	while (zs.avail_in > 0) {
+		zs.next_out = (unsigned char *)text + text_len;
+		zs.avail_out = sizeof(text) - text_len;
+		ret = inflate(&zs, Z_NO_FLUSH);
+		text_len = sizeof(text) - zs.avail_out;
+		if (ret == Z_STREAM_END) {
+			inflateReset(&zs);
+			continue;
+		}
+		if (ret != Z_OK || zs.avail_out == 0)
+			fail("the output is not complete gzip members", "", 0);
+	}
+	inflateEnd(&zs);
+	if (ret != Z_STREAM_END)
+		fail("the output ends inside a gzip member", "", 0);
+	check_lines(text, text_len);
+	if (ftruncate(output_fd(out), 0) < 0 || lseek(output_fd(out), 0, SEEK_SET) < 0)
+		abort();
+}
+
+static void handle(const uint8_t *data, size_t size)
+{
+	/* A copy of exactly size bytes, so that ASan sees any read past the record. */
+	uint8_t *rec = malloc(size ? size : 1);
+
+	if (!rec)
+		return;
+	memcpy(rec, data, size);
+	records_handle(&records, rec, size);
+	if (size >= sizeof(struct rec_header) && size <= UINT16_MAX) {
+		((struct rec_header *)rec)->size = (uint16_t)size;
+		records_handle(&records, rec, size);
+	}
+	free(rec);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (read_fd < 0)
+		setup();
+	/* Fresh per-input state, except the cgroup cache, which looks ids up in cgroupfs. */
+	if (inputs++ % 4096 == 0) {
+		cgroup_cache_free(records.cgroups);
+		if (cgroup_cache_new(&records.cgroups) < 0)
+			abort();
+	}
+	if (write_table_new(&records.writes) < 0 || dns_cache_new(&records.dns) < 0)
+		abort();
+	memset(records.tcp_prefix_pending, 0, sizeof(records.tcp_prefix_pending));
+
+	if (size >= 2 && data[0] == 0xff && data[1] == 0xff) {
+		/*
+		 * 0xffff (no record type): a stream of records, each after its 16-bit length,
+		 * for what one record leaves for the next (DNS answers, writes, TCP prefixes).
+		 */
+		for (size_t off = 2; off + 2 <= size;) {
+			size_t len = data[off] | data[off + 1] << 8;
+
+			off += 2;
+			if (len > size - off)
+				len = size - off;
+			handle(data + off, len);
+			off += len;
+		}
+	} else {
+		handle(data, size);
+	}
+	records_finish(&records);
+	trace_report_losses(&trace);
+	trace_flush(&trace);
+	check_output();
+	write_table_free(records.writes);
+	dns_cache_free(records.dns);
+	records.writes = NULL;
+	records.dns = NULL;
+	return 0;
+}
+
+#else /* FUZZ_RECORDS_SEEDS */
+
+#define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static uint8_t buf[65536];
+static size_t used;
+static const char *dir;
+static uint8_t stream[65536] = { 0xff, 0xff };
+static size_t stream_used = 2;
+
+static void header(struct rec_header *h, uint16_t type, const char *comm)
+{
+	h->type = type;
+	h->pid = 4242;
+	h->tid = 4243;
+	h->ppid = 4200;
+	h->uid = 1000;
+	h->timestamp_ns = 123456789012ull;
+	h->exec_ns = 120000000000ull;
+	h->cgroup_id = 7777;
+	strncpy(h->comm, comm, sizeof(h->comm));
+}
+
+/*
+ * Appends a string to the data area that starts at base (offsetof data); returns its
+ * rec_str. As the BPF side does, a record's size is sizeof() plus the data used, which
+ * leaves the struct's tail padding unused at the end.
+ */
+static struct rec_str put(size_t base, const char *s, size_t len)
+{
+	struct rec_str r = { .off = (uint16_t)(used - base), .len = (uint16_t)len };
+
+	memcpy(buf + used, s, len);
+	used += len;
+	return r;
+}
+
+static void write_file(const char *name, const uint8_t *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* Writes the record in buf as one seed, and appends it to the stream seed. */
+static void save(const char *name)
+{
+	((struct rec_header *)buf)->size = (uint16_t)used;
+	if (stream_used + 2 + used <= sizeof(stream)) {
+		stream[stream_used++] = used & 0xff;
+		stream[stream_used++] = used >> 8;
+		memcpy(stream + stream_used, buf, used);
+		stream_used += used;
+	}
+	write_file(name, buf, used);
+	memset(buf, 0, sizeof(buf));
+	used = 0;
+}
+
+static void seed_exec(const char *name, const char *comm, const char *args, size_t args_len,
+		      uint32_t flags)
+{
+	struct rec_exec *e = (struct rec_exec *)buf;
+	const char *cg = "system.slice/docker-" CONTAINER ".scope";
+
+	header(&e->h, REC_EXEC, comm);
+	used = offsetof(struct rec_exec, data);
+	e->flags = flags;
+	e->parent_exec_ns = 110000000000ull;
+	e->filename = put(offsetof(struct rec_exec, data), "/usr/bin/curl", 13);
+	e->exe = put(offsetof(struct rec_exec, data), "/usr/bin/curl", 13);
+	e->cwd = put(offsetof(struct rec_exec, data), "/home/runner/work", 17);
+	e->args = put(offsetof(struct rec_exec, data), args, args_len);
+	e->cgroup = put(offsetof(struct rec_exec, data), cg, strlen(cg));
+	used += sizeof(*e) - offsetof(struct rec_exec, data);
+	save(name);
+}
+
+static void seed_exit(const char *name, uint32_t status)
+{
+	struct rec_exit *x = (struct rec_exit *)buf;
+
+	header(&x->h, REC_EXIT, "curl");
+	x->duration_ns = 5000000;
+	x->exit_code = status;
+	used = sizeof(*x);
+	save(name);
+}
+
+static void net(struct rec_net *n, int family, int addr_family, const uint8_t *addr, uint16_t port,
+		uint8_t protocol)
+{
+	n->family = family;
+	n->addr_family = addr_family;
+	n->port = port;
+	n->protocol = protocol;
+	memcpy(n->addr, addr, addr_family == AF_INET ? 4 : 16);
+}
+
+static void seed_connect(const char *name, int family, int addr_family, const uint8_t *addr,
+			 int32_t ret)
+{
+	struct rec_connect *c = (struct rec_connect *)buf;
+
+	header(&c->h, REC_CONNECT, "curl");
+	net(&c->dst, family, addr_family, addr, 443, NET_PROTO_TCP);
+	c->ret = ret;
+	used = sizeof(*c);
+	save(name);
+}
+
+static void seed_dns(const char *name, const uint8_t *msg, size_t len, uint16_t flags)
+{
+	static const uint8_t resolver[4] = { 127, 0, 0, 53 };
+	struct rec_dns *d = (struct rec_dns *)buf;
+
+	header(&d->h, REC_DNS, "curl");
+	net(&d->dst, AF_INET, AF_INET, resolver, 53,
+	    flags & DNS_TCP ? NET_PROTO_TCP : NET_PROTO_UDP);
+	d->flags = flags;
+	d->len = (uint16_t)len;
+	memcpy(d->payload, msg, len);
+	used = offsetof(struct rec_dns, payload) + len;
+	save(name);
+}
+
+static void seed_open(const char *name, const char *path, const char *base, uint32_t flags,
+		      int32_t ret)
+{
+	struct rec_open *o = (struct rec_open *)buf;
+
+	header(&o->h, REC_OPEN, "cat");
+	used = offsetof(struct rec_open, data);
+	o->ret = ret;
+	o->open_flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	o->flags = flags;
+	o->path = put(offsetof(struct rec_open, data), path, strlen(path));
+	o->base = put(offsetof(struct rec_open, data), base, strlen(base));
+	used += sizeof(*o) - offsetof(struct rec_open, data);
+	save(name);
+}
+
+static void seed_write(const char *name, uint16_t type)
+{
+	struct rec_write *w = (struct rec_write *)buf;
+
+	header(&w->h, type, "sh");
+	used = offsetof(struct rec_write, data);
+	w->key.pid = 4242;
+	w->key.file = 0xffff888012345678ull;
+	w->totals.bytes = 4096;
+	w->totals.writes = 3;
+	if (type == REC_WRITE_FIRST)
+		w->path = put(offsetof(struct rec_write, data), "/tmp/out.txt", 12);
+	used += sizeof(*w) - offsetof(struct rec_write, data);
+	save(name);
+}
+
+static void seed_tamper(const char *name, uint32_t action, int64_t value)
+{
+	struct rec_tamper *t = (struct rec_tamper *)buf;
+
+	header(&t->h, REC_TAMPER, "kill");
+	t->action = action;
+	t->target_pid = 1000;
+	t->value = value;
+	t->ret = 0;
+	used = sizeof(*t);
+	save(name);
+}
+
+int main(int argc, char **argv)
+{
+	static const uint8_t v4[4] = { 93, 184, 216, 34 };
+	static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 1 };
+	static const uint8_t v6[16] = { 0x26, 0x06, 0x28, 0x00, [15] = 1 };
+	/* A query for example.com A, and the answer 93.184.216.34 with a compression pointer. */
+	static const uint8_t query[] = { 0x12, 0x34, 1,	  0,   0,   1,	 0,   0,   0,	0,
+					 0,    0,    7,	  'e', 'x', 'a', 'm', 'p', 'l', 'e',
+					 3,    'c',  'o', 'm', 0,   0,	 1,   0,   1 };
+	static const uint8_t answer[] = { 0x12, 0x34, 0x81, 0x80, 0,   1,   0,	 1,   0,
+					  0,	0,    0,    7,	  'e', 'x', 'a', 'm', 'p',
+					  'l',	'e',  3,    'c',  'o', 'm', 0,	 0,   1,
+					  0,	1,    0xc0, 12,	  0,   1,   0,	 1,   0,
+					  0,	0,    60,   0,	  4,   93,  184, 216, 34 };
+	static const char args[] = "curl\0-s\0https://example.com/\0";
+	uint8_t framed[sizeof(query) + 2] = { 0, sizeof(query) };
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+		return 2;
+	}
+	dir = argv[1];
+	memcpy(framed + 2, query, sizeof(query));
+	seed_exec("exec", "curl", args, sizeof(args) - 1, EXEC_HAS_PARENT);
+	seed_exec("exec-cut", "\xff\"q\\\n", "a\0b\xc3", 5,
+		  EXEC_ARGS_TRUNCATED | EXEC_EXE_MEMFD | EXEC_EXE_DELETED);
+	seed_exit("exit-code", 1 << 8);
+	seed_exit("exit-signal", 9 | 0x80);
+	seed_connect("connect-v4", AF_INET, AF_INET, v4, -115);
+	seed_connect("connect-mapped", AF_INET6, AF_INET6, mapped, 0);
+	seed_connect("connect-v6", AF_INET6, AF_INET6, v6, -111);
+	seed_dns("dns-query", query, sizeof(query), 0);
+	seed_dns("dns-answer", answer, sizeof(answer), DNS_RECEIVED);
+	seed_dns("dns-tcp", framed, sizeof(framed), DNS_TCP);
+	seed_open("open", "/etc/passwd", "", 0, 3);
+	seed_open("open-relative", "../x/./y", "/home/runner/work", OPEN_PATH_RELATIVE, -2);
+	seed_write("write-first", REC_WRITE_FIRST);
+	seed_write("write-close", REC_WRITE_CLOSE);
+	seed_tamper("tamper-signal", TAMPER_SIGNAL, 15);
+	seed_tamper("tamper-ptrace", TAMPER_PTRACE, 16);
+	seed_tamper("tamper-open", TAMPER_OPEN_OUTPUT, O_RDWR);
+	/* All of them in one stream: the answer names the connect, the close ends the write. */
+	write_file("stream", stream, stream_used);
+	return 0;
+}
+
+#endif /* FUZZ_RECORDS_SEEDS */
