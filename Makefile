@@ -112,6 +112,7 @@ bench: tracerd
 install: tracerd
 	install -D -m 0755 tracerd $(DESTDIR)$(PREFIX)/sbin/tracerd
 	install -D -m 0644 packaging/tracerd@.service $(DESTDIR)/lib/systemd/system/tracerd@.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tracerd/README.md
 
 vmlinux:
 	{ echo "/* SPDX-License-Identifier: GPL-2.0-only */"; \
