@@ -28,6 +28,8 @@
 #define NR_recvfrom 45
 #define NR_sendmsg 46
 #define NR_recvmsg 47
+#define NR_chdir 80
+#define NR_fchdir 81
 #define NR_creat 85
 #define NR_ptrace 101
 #define NR_openat 257
@@ -49,6 +51,8 @@
 #define NR_recvfrom 207
 #define NR_sendmsg 211
 #define NR_recvmsg 212
+#define NR_chdir 49
+#define NR_fchdir 50
 #define NR_creat -1
 #define NR_ptrace 117
 #define NR_openat 56

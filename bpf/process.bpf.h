@@ -5,17 +5,51 @@
 
 #include "path.bpf.h"
 
-/* A new process (not a thread) of a traced parent is traced too. */
+/*
+ * A new process (not a thread): traced when its parent is, and reported so that the
+ * daemon knows where it starts (its parent's working directory).
+ */
 static __always_inline void process_fork(struct task_struct *parent, struct task_struct *child)
 {
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
 	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	struct rec_fork *rec;
 	__u8 one = 1;
 
-	if (!filter_traced || child_tgid != BPF_CORE_READ(child, pid))
+	if (child_tgid != BPF_CORE_READ(child, pid) || !tracing_wanted(parent_tgid))
 		return;
-	if (bpf_map_lookup_elem(&traced, &parent_tgid))
+	if (filter_traced)
 		bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY);
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		lost_count(REC_FORK);
+		return;
+	}
+	header_fill(&rec->h, REC_FORK, sizeof(*rec));
+	rec->child_pid = child_tgid;
+	rec->pad = 0;
+	bpf_ringbuf_submit(rec, ringbuf_wakeup_flag());
+}
+
+/* chdir()/fchdir() succeeded: the new working directory, walked from the task. */
+static __always_inline void process_chdir(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rec_chdir *rec = record_buf_get();
+	__u32 off = 0;
+	int walk;
+
+	if (!rec)
+		return;
+	header_fill(&rec->h, REC_CHDIR, 0);
+	rec->flags = 0;
+	rec->pad = 0;
+	walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+			 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+	if (path_copy(rec->data, &off, walk, &rec->cwd) & PATH_WALK_TRUNCATED)
+		rec->flags |= OPEN_PATH_TRUNCATED;
+	rec->h.size = sizeof(*rec) + off;
+	record_output(rec, sizeof(*rec) + off, REC_CHDIR);
 }
 
 static __always_inline void exec_put_args(struct rec_exec *rec, __u32 *off,

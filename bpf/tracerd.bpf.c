@@ -103,6 +103,11 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 		if (current_wanted())
 			net_connect(regs, ret);
 		break;
+	case NR_chdir:
+	case NR_fchdir:
+		if (ret == 0 && current_wanted())
+			process_chdir();
+		break;
 	case NR_sendto:
 	case NR_recvfrom:
 		if (current_wanted())

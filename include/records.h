@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "dnscache.h"
+#include "proctable.h"
 #include "trace.h"
 #include "writes.h"
 
@@ -16,6 +17,7 @@ struct records {
 	struct cgroup_cache *cgroups;
 	struct write_table *writes;
 	struct dns_cache *dns;
+	struct proc_table *procs; /* working directories */
 	int write_totals_fd; /* the kernel's write_totals map */
 	const char *output_path; /* absolute, for tamper lines; NULL for stdout */
 	/* pids whose last DNS-over-TCP chunk was a lone 2-byte length prefix */

@@ -37,6 +37,7 @@ enum loss_reason {
 	LOSS_FILE_OPEN,
 	LOSS_FILE_WRITE,
 	LOSS_TAMPER,
+	LOSS_CWD, /* fork or chdir records: later lines of those processes lack or miss cwd */
 	LOSS_DECODE_ERROR, /* a record the daemon could not decode */
 	LOSS_WRITE_ERROR, /* lines that could not be written to the file */
 	LOSS_REASONS,

@@ -27,6 +27,8 @@ enum rec_type {
 	REC_WRITE_FIRST, /* first write to an open file by a process: carries the path */
 	REC_WRITE_CLOSE, /* last close of that file by the process: carries the totals */
 	REC_TAMPER,
+	REC_FORK, /* a new process: it starts in its parent's working directory */
+	REC_CHDIR, /* chdir()/fchdir() succeeded: the new working directory */
 	REC_TYPE_MAX,
 };
 
@@ -70,6 +72,20 @@ struct rec_exec {
 	struct rec_str cwd;
 	struct rec_str args; /* argv strings, each NUL-terminated */
 	struct rec_str cgroup; /* "parent/leaf" cgroup directory names */
+	char data[];
+};
+
+struct rec_fork {
+	struct rec_header h; /* the parent */
+	__u32 child_pid;
+	__u32 pad;
+};
+
+struct rec_chdir {
+	struct rec_header h;
+	__u32 flags; /* OPEN_PATH_TRUNCATED */
+	__u32 pad;
+	struct rec_str cwd;
 	char data[];
 };
 

@@ -60,10 +60,16 @@ static int ring_record(void *ctx, void *data, size_t size)
 static void daemon_collect_losses(struct daemon *d)
 {
 	static const enum loss_reason reason_of_record[REC_TYPE_MAX] = {
-		[REC_EXEC] = LOSS_PROCESS_EXEC,	     [REC_EXIT] = LOSS_PROCESS_EXIT,
-		[REC_CONNECT] = LOSS_NET_CONNECT,    [REC_DNS] = LOSS_DNS_QUERY,
-		[REC_OPEN] = LOSS_FILE_OPEN,	     [REC_WRITE_FIRST] = LOSS_FILE_WRITE,
-		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE, [REC_TAMPER] = LOSS_TAMPER,
+		[REC_EXEC] = LOSS_PROCESS_EXEC,
+		[REC_EXIT] = LOSS_PROCESS_EXIT,
+		[REC_CONNECT] = LOSS_NET_CONNECT,
+		[REC_DNS] = LOSS_DNS_QUERY,
+		[REC_OPEN] = LOSS_FILE_OPEN,
+		[REC_WRITE_FIRST] = LOSS_FILE_WRITE,
+		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE,
+		[REC_TAMPER] = LOSS_TAMPER,
+		[REC_FORK] = LOSS_CWD,
+		[REC_CHDIR] = LOSS_CWD,
 	};
 	uint64_t kernel[REC_TYPE_MAX];
 	uint64_t by_reason[LOSS_REASONS] = { 0 };
@@ -73,7 +79,7 @@ static void daemon_collect_losses(struct daemon *d)
 	for (int type = 1; type < REC_TYPE_MAX; type++)
 		by_reason[reason_of_record[type]] += kernel[type];
 	/* The kernel counters are totals: keep the daemon's own reasons as they are. */
-	for (int i = 0; i <= LOSS_TAMPER; i++) {
+	for (int i = 0; i <= LOSS_CWD; i++) {
 		if (by_reason[i] > d->trace.lost[i])
 			d->trace.lost[i] = by_reason[i];
 	}
@@ -312,6 +318,8 @@ static int daemon_records_init(struct daemon *d)
 		err = write_table_new(&d->records.writes);
 	if (!err)
 		err = dns_cache_new(&d->records.dns);
+	if (!err)
+		err = proc_table_new(&d->records.procs);
 	d->records.trace = &d->trace;
 	if (strcmp(d->opts->out_path, "-") != 0)
 		d->records.output_path = realpath(d->opts->out_path, NULL);
@@ -376,6 +384,7 @@ static void daemon_cleanup(struct daemon *d)
 	write_table_free(d->records.writes);
 	cgroup_cache_free(d->records.cgroups);
 	dns_cache_free(d->records.dns);
+	proc_table_free(d->records.procs);
 	free((char *)d->records.output_path);
 	ring_buffer__free(d->ring);
 	if (d->skel)

@@ -38,6 +38,8 @@ static void records_begin(struct records *r, enum trace_line_type type, const st
 			  uint64_t boot_ns)
 {
 	struct json_buf *b = &r->trace->line;
+	const char *cwd;
+	size_t cwd_len;
 
 	trace_line_begin(r->trace, type, boot_ns);
 	JSON_FIELD_U64(b, "pid", h->pid);
@@ -49,6 +51,9 @@ static void records_begin(struct records *r, enum trace_line_type type, const st
 	json_write_exec_id(b, h->pid, h->exec_ns);
 	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
 	JSON_FIELD_CSTR(b, "container_id", cgroup_cache_container(r->cgroups, h->cgroup_id));
+	cwd = proc_table_cwd(r->procs, h->pid, &cwd_len);
+	if (cwd)
+		JSON_FIELD_STRING(b, "cwd", cwd, cwd_len);
 }
 
 /* A string must lie inside the record's data area. */
@@ -70,6 +75,9 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 		return -EINVAL;
 	cgroup_cache_note(r->cgroups, rec->h.cgroup_id, rec->data + rec->cgroup.off,
 			  rec->cgroup.len);
+	/* The common fields (records_begin) carry the cwd this exec saw. */
+	if (rec->cwd.len)
+		proc_table_set_cwd(r->procs, rec->h.pid, rec->data + rec->cwd.off, rec->cwd.len);
 	records_begin(r, LINE_PROCESS_EXEC, &rec->h, rec->h.timestamp_ns);
 	JSON_FIELD_STRING(b, "filename", rec->data + rec->filename.off, rec->filename.len);
 	JSON_FIELD_TRUE_IF(b, "filename_truncated", rec->flags & EXEC_FILENAME_TRUNCATED);
@@ -91,10 +99,7 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 		json_write_string(b, args + start, rec->args.len - start);
 	json_array_end(b);
 	JSON_FIELD_TRUE_IF(b, "args_truncated", rec->flags & EXEC_ARGS_TRUNCATED);
-	if (rec->cwd.len) {
-		JSON_FIELD_STRING(b, "cwd", rec->data + rec->cwd.off, rec->cwd.len);
-		JSON_FIELD_TRUE_IF(b, "cwd_truncated", rec->flags & EXEC_CWD_TRUNCATED);
-	}
+	JSON_FIELD_TRUE_IF(b, "cwd_truncated", rec->cwd.len && rec->flags & EXEC_CWD_TRUNCATED);
 	if (rec->flags & EXEC_HAS_PARENT) {
 		JSON_KEY(b, "parent_exec_id");
 		json_write_exec_id(b, rec->h.ppid, rec->parent_exec_ns);
@@ -148,6 +153,7 @@ static int records_exit(struct records *r, const struct rec_exit *rec)
 	JSON_FIELD_TRUE_IF(b, "core_dumped", status & 0x80);
 	JSON_FIELD_U64(b, "duration_ns", rec->duration_ns);
 	trace_line_end(r->trace, LINE_PROCESS_EXIT);
+	proc_table_remove(r->procs, rec->h.pid);
 	return 0;
 }
 
@@ -399,11 +405,26 @@ static int records_tamper(struct records *r, const struct rec_tamper *rec)
 	return 0;
 }
 
+static int records_fork(struct records *r, const struct rec_fork *rec)
+{
+	return proc_table_fork(r->procs, rec->h.pid, rec->child_pid);
+}
+
+static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t size)
+{
+	if (!rec_str_valid(rec->cwd, size - sizeof(*rec)))
+		return -EINVAL;
+	if (!rec->cwd.len)
+		return 0;
+	return proc_table_set_cwd(r->procs, rec->h.pid, rec->data + rec->cwd.off, rec->cwd.len);
+}
+
 static const size_t record_min_size[REC_TYPE_MAX] = {
 	[REC_EXEC] = sizeof(struct rec_exec),	      [REC_EXIT] = sizeof(struct rec_exit),
 	[REC_CONNECT] = sizeof(struct rec_connect),   [REC_DNS] = offsetof(struct rec_dns, payload),
 	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
 	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
+	[REC_FORK] = sizeof(struct rec_fork),	      [REC_CHDIR] = sizeof(struct rec_chdir),
 };
 
 static int records_dispatch(struct records *r, const void *data, size_t size)
@@ -426,6 +447,10 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 		return records_open(r, data, size);
 	case REC_TAMPER:
 		return records_tamper(r, data);
+	case REC_FORK:
+		return records_fork(r, data);
+	case REC_CHDIR:
+		return records_chdir(r, data, size);
 	default:
 		return records_write(r, data, size);
 	}

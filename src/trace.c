@@ -31,6 +31,7 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 	[LOSS_FILE_OPEN] = "file_open",
 	[LOSS_FILE_WRITE] = "file_write",
 	[LOSS_TAMPER] = "tamper",
+	[LOSS_CWD] = "cwd",
 	[LOSS_DECODE_ERROR] = "decode_error",
 	[LOSS_WRITE_ERROR] = "write_error",
 };

@@ -289,3 +289,36 @@ def test_exec_paths_and_uid():
         end = c.one(run.lines, "process_exit of id", "process_exit", exec_id=ex["exec_id"])
         c.fields(end, "id exit", uid=65534, exit_code=0)
     c.done()
+
+
+def test_cwd_on_every_event():
+    # Every event carries its process's working directory, followed through chdir and
+    # fork from records (never read from /proc): a subshell's cd is its own.
+    d = os.path.realpath(tracelib.tmpdir())
+    sub = os.path.join(d, "sub")
+    os.mkdir(sub)
+    for name in ("top.txt", os.path.join("sub", "inner.txt")):
+        with open(os.path.join(d, name), "w") as f:
+            f.write("x\n")
+    script = f"cd {d} && cat top.txt >/dev/null; (cd sub && cat inner.txt >/dev/null); cat top.txt"
+    run = tracelib.run_tracerd(["/bin/sh", "-c", script], cwd="/")
+    c = Checks(run)
+    top = run.select("file_open", path=os.path.join(d, "top.txt"))
+    inner = run.select("file_open", path=os.path.join(sub, "inner.txt"))
+    c.check(len(top) == 2 and len(inner) == 1, "expected two opens of top.txt and one of "
+            "inner.txt", top + inner)
+    for line in top:
+        c.fields(line, "open of top.txt", cwd=d)
+    for line in inner:
+        c.fields(line, "open of inner.txt", cwd=sub)
+    sh = c.one(run.lines, "process_exec of sh", "process_exec",
+               args=lambda a: a[:2] == ["/bin/sh", "-c"])
+    if sh:
+        c.fields(sh, "exec of sh", cwd="/")
+        tree = [ln for ln in run.lines if ln.get("pid") and ln["type"] != "tamper"]
+        missing = [ln for ln in tree if "cwd" not in ln]
+        c.check(not missing, "event lines without cwd", missing[:5])
+        exits = run.select("process_exit", pid=sh["pid"])
+        for e in exits:
+            c.fields(e, "exit of sh", cwd=d)
+    c.done()

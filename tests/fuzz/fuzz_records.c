@@ -156,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cgroup_cache_new(&records.cgroups) < 0)
 			abort();
 	}
-	if (write_table_new(&records.writes) < 0 || dns_cache_new(&records.dns) < 0)
+	if (write_table_new(&records.writes) < 0 || dns_cache_new(&records.dns) < 0 ||
+	    proc_table_new(&records.procs) < 0)
 		abort();
 	memset(records.tcp_prefix_pending, 0, sizeof(records.tcp_prefix_pending));
 
@@ -183,8 +184,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_output();
 	write_table_free(records.writes);
 	dns_cache_free(records.dns);
+	proc_table_free(records.procs);
 	records.writes = NULL;
 	records.dns = NULL;
+	records.procs = NULL;
 	return 0;
 }
 

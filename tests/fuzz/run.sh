@@ -20,7 +20,7 @@ $CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" -ljansson -o "$o
 # records.c reaches libbpf only for map lookups, which fail on the fd -1 the target gives.
 record_srcs=""
 for m in records trace output json timefmt format dns dnscache cgroup container pathnorm \
-	writes; do
+	writes proctable; do
 	record_srcs="$record_srcs $root/src/$m.c"
 done
 # shellcheck disable=SC2086 # the lists are meant to split into words
