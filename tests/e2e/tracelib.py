@@ -888,16 +888,20 @@ class DNSResponder:
         self.threads = [threading.Thread(target=self._serve_udp, daemon=True),
                         threading.Thread(target=self._serve_tcp, daemon=True)]
 
+    def addresses(self, name, qtype):
+        """The answer's addresses (packed) for a query: one fixed address per type."""
+        if qtype == 1:
+            return [socket.inet_pton(socket.AF_INET, self.A_ADDR)]
+        if qtype == 28:
+            return [socket.inet_pton(socket.AF_INET6, self.AAAA_ADDR)]
+        return []
+
     def answer(self, msg):
         q = dns_parse_question(msg)
         if q is None:
             return None
         qid, name, qtype, end = q
-        rdatas = []
-        if qtype == 1:
-            rdatas = [socket.inet_pton(socket.AF_INET, self.A_ADDR)]
-        elif qtype == 28:
-            rdatas = [socket.inet_pton(socket.AF_INET6, self.AAAA_ADDR)]
+        rdatas = self.addresses(name, qtype)
         rd = struct.unpack("!H", msg[2:4])[0] & 0x0100
         head = struct.pack("!HHHHHH", qid, 0x8080 | rd, 1, len(rdatas), 0, 0)
         body = msg[12:end]
