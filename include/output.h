@@ -30,9 +30,6 @@ bool output_fits(const struct output *out, size_t len);
 /* Appends one complete line to the stage: -ENOSPC when it does not fit, -E2BIG never will. */
 int output_append(struct output *out, const char *data, size_t len);
 
-/* Bytes of lines waiting in the stage. */
-size_t output_pending(const struct output *out);
-
 /*
  * Writes what is pending as one gzip member. On a write error the file is cut back to
  * its last complete member; *ret_lost_lines counts the lines dropped.

@@ -118,11 +118,6 @@ int output_fd(const struct output *out)
 	return out->fd;
 }
 
-size_t output_pending(const struct output *out)
-{
-	return out->stage_len;
-}
-
 static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
