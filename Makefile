@@ -41,6 +41,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep the BPF object and skeleton: make would delete them as intermediates, and say so
+# after the test summary.
+.SECONDARY:
 .PHONY: all clean test unit e2e sanitize fuzz bench install vmlinux format valgrind soak
 
 all: tracerd
