@@ -103,10 +103,14 @@ static __always_inline __u64 ringbuf_wakeup_flag(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void record_output(void *rec, __u32 size, __u32 type)
+/* Sends a record built in the scratch buffer; false (and counted) when it cannot. */
+static __always_inline bool record_output(void *rec, __u32 size, __u32 type)
 {
-	if (bpf_ringbuf_output(&events, rec, size & 0xffff, ringbuf_wakeup_flag()))
+	if (bpf_ringbuf_output(&events, rec, size & 0xffff, ringbuf_wakeup_flag())) {
 		lost_count(type);
+		return false;
+	}
+	return true;
 }
 
 /* The exec time of tgid's current image, or its start time if we never saw it exec. */

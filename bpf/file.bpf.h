@@ -120,11 +120,7 @@ static __always_inline bool write_record_output(__u16 type, struct write_key *ke
 	if (file && path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
 		rec->flags |= WRITE_PATH_TRUNCATED;
 	rec->h.size = sizeof(*rec) + off;
-	if (bpf_ringbuf_output(&events, rec, rec->h.size & 0xffff, ringbuf_wakeup_flag())) {
-		lost_count(type);
-		return false;
-	}
-	return true;
+	return record_output(rec, sizeof(*rec) + off, type);
 }
 
 /* Reports and forgets the totals of key, whose struct file was released and reused. */
