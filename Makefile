@@ -40,6 +40,14 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# The objects of ./tracerd. Areas beyond the daemon (the reader, packaging, guests) keep
+# their rules in mk/*.mk: a fragment may add to EXTRA_OBJS (objects under $(OUT)), LIBS,
+# and the prerequisites of test.
+DAEMON_OBJS = $(patsubst src/%.c,$(OUT)/%.o,$(PURE_SRCS) $(DAEMON_SRCS))
+EXTRA_OBJS :=
+.DEFAULT_GOAL := all
+include $(sort $(wildcard mk/*.mk))
+
 .DELETE_ON_ERROR:
 # Keep the BPF object and skeleton: make would delete them as intermediates, and say so
 # after the test summary.
@@ -63,7 +71,12 @@ $(OUT)/%.o: src/%.c $(wildcard include/*.h) $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-tracerd: $(patsubst src/%.c,$(OUT)/%.o,$(PURE_SRCS) $(DAEMON_SRCS))
+tracerd: $(DAEMON_OBJS) $(EXTRA_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The same link into $(OUT), for builds with other flags (make sanitize).
+$(OUT)/tracerd: $(DAEMON_OBJS) $(EXTRA_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
@@ -90,13 +103,9 @@ test: unit sanitize fuzz e2e
 # (the issue's acceptance scenario) by a tracerd built the same way into build/san/.
 SAN_OUT := $(OUT)/san
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SAN_OBJS := $(patsubst src/%.c,$(SAN_OUT)/%.o,$(PURE_SRCS) $(DAEMON_SRCS))
 sanitize:
 	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS="$(SAN_CFLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" unit $(SAN_OBJS)
-	$(call msg,LINK,$(SAN_OUT)/tracerd)
-	$(Q)$(CC) -std=gnu11 $(SAN_CFLAGS) -fsanitize=address,undefined $(SAN_OBJS) $(LIBS) \
-		-o $(SAN_OUT)/tracerd
+		LDFLAGS="-fsanitize=address,undefined" unit $(SAN_OUT)/tracerd
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		TRACERD=$(CURDIR)/$(SAN_OUT)/tracerd $(PYTHON) tests/e2e/run.py -k test_issue_acceptance
 
@@ -127,3 +136,4 @@ format:
 
 clean:
 	rm -rf $(OUT) tracerd
+
