@@ -67,7 +67,12 @@
 #endif
 
 #define AT_FDCWD -100
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGTERM 15
 #define SIGCHLD 17
+#define SIGCONT 18
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6

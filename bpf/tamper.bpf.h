@@ -65,14 +65,32 @@ static __always_inline void tamper_output(__u32 action, __u32 target, __s64 valu
 	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
 }
 
+/* The signals that end a trace cleanly (the daemon's stop_signals). */
+static __always_inline bool signal_stops_trace(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/*
+ * tracerd's parent (a wrapper, a runner's hook) and PID 1 (systemd) are its supervisors:
+ * their stop signals, and the SIGCONT that systemd sends with every SIGTERM, are the
+ * normal way a trace ends. From anyone else, any signal is tamper.
+ */
 static __always_inline void tamper_signal(int sig, struct task_struct *target)
 {
 	__u32 sender = bpf_get_current_pid_tgid() >> 32;
+	bool supervisor;
 
 	/* SIGCHLD comes from tracerd's own command exiting. */
 	if (BPF_CORE_READ(target, tgid) != self_tgid || sender == self_tgid || sig == SIGCHLD)
 		return;
-	tamper_output(TAMPER_SIGNAL, self_tgid, sig, 0);
+	supervisor = sender == 1 || sender == BPF_CORE_READ(target, real_parent, tgid);
+	if (supervisor && sig == SIGCONT)
+		return;
+	if (supervisor && signal_stops_trace(sig))
+		tamper_output(TAMPER_SUPERVISOR_STOP, self_tgid, sig, 0);
+	else
+		tamper_output(TAMPER_SIGNAL, self_tgid, sig, 0);
 }
 
 /* ptrace(), process_vm_readv(), process_vm_writev() aimed at tracerd. */

@@ -43,6 +43,27 @@ enum loss_reason {
 	LOSS_REASONS,
 };
 
+/* Why the trace ended, as trace_end.stop_reason says. */
+enum trace_stop_reason {
+	STOP_SIGNAL, /* whole-machine mode: a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) */
+	STOP_COMMAND_EXITED, /* -- mode: the command exited */
+	STOP_ERROR, /* the event loop failed */
+};
+
+#define TRACE_SIGNALS 65 /* signal numbers 1..64 */
+
+/* A process that sent tracerd a signal, as the kernel saw it. */
+struct trace_signal_sender {
+	uint32_t pid; /* initial pid namespace; 0: none seen */
+	char comm[16];
+};
+
+struct trace_stop {
+	enum trace_stop_reason reason;
+	int signal; /* the first stop signal received (passed on in -- mode); 0: none */
+	uint32_t sender_pid; /* its sender, in tracerd's pid namespace (signalfd) */
+};
+
 struct trace {
 	const char *job_id;
 	size_t job_id_len;
@@ -56,6 +77,8 @@ struct trace {
 	uint64_t lost_reported[LOSS_REASONS]; /* in events_lost lines, staged ones included */
 	uint64_t lost_reported_written[LOSS_REASONS]; /* in events_lost lines in the file */
 	bool write_error_logged;
+	struct trace_stop stop;
+	struct trace_signal_sender signal_senders[TRACE_SIGNALS]; /* the last sender of each */
 };
 
 const char *trace_line_type_name(enum trace_line_type type);
@@ -76,6 +99,9 @@ void trace_write_start(struct trace *t);
 /* Adds losses seen by the kernel or the daemon; written by trace_report_losses(). */
 void trace_lost_add(struct trace *t, enum loss_reason reason, uint64_t n);
 void trace_report_losses(struct trace *t);
+/* The kernel saw pid (comm) send tracerd signal sig: names who stopped the trace. */
+void trace_signal_sender(struct trace *t, int sig, uint32_t pid, const char *comm);
+/* trace_end: counts, losses, duration and why the trace ended (t->stop). */
 void trace_write_end(struct trace *t);
 
 /*

@@ -192,6 +192,11 @@ enum rec_tamper_action {
 	TAMPER_MEM_READ, /* process_vm_readv() */
 	TAMPER_MEM_WRITE, /* process_vm_writev() */
 	TAMPER_OPEN_OUTPUT, /* value: the open flags */
+	/*
+	 * Not tamper: a stop signal from tracerd's parent or from PID 1, its supervisors.
+	 * value: the signal number; the sender is in the header. Reported in trace_end.
+	 */
+	TAMPER_SUPERVISOR_STOP,
 };
 
 /* Another process acting on tracerd. */

@@ -115,6 +115,7 @@ static void daemon_child_exited(struct daemon *d)
 		return;
 	if (waitpid(d->cmd.pid, &ws, WNOHANG) == d->cmd.pid) {
 		d->command_status = command_exit_status(ws);
+		d->trace.stop.reason = STOP_COMMAND_EXITED;
 		d->stopping = true;
 	}
 }
@@ -137,21 +138,31 @@ static bool signal_stops(int sig)
 	return false;
 }
 
+/* A stop signal: the first one is named in trace_end. */
+static void daemon_stop_requested(struct daemon *d, const struct signalfd_siginfo *si)
+{
+	if (!d->trace.stop.signal) {
+		d->trace.stop.signal = si->ssi_signo;
+		d->trace.stop.sender_pid = si->ssi_pid;
+	}
+	if (d->has_command) {
+		/* The command decides when the trace ends: pass the signal on. */
+		kill(d->cmd.pid, si->ssi_signo);
+	} else {
+		d->trace.stop.reason = STOP_SIGNAL;
+		d->stopping = true;
+	}
+}
+
 static void daemon_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD) {
+		if (si.ssi_signo == SIGCHLD)
 			daemon_child_exited(d);
-		} else if (!signal_stops(si.ssi_signo)) {
-			continue;
-		} else if (d->has_command) {
-			/* The command decides when the trace ends: pass the signal on. */
-			kill(d->cmd.pid, si.ssi_signo);
-		} else {
-			d->stopping = true;
-		}
+		else if (signal_stops(si.ssi_signo))
+			daemon_stop_requested(d, &si);
 	}
 }
 
@@ -433,8 +444,10 @@ int daemon_run(const struct options *opts)
 	if (err)
 		fprintf(stderr, "tracerd: warning: cannot drop privileges: %s\n", strerror(-err));
 	err = daemon_loop(&d);
-	if (err)
+	if (err) {
 		log_error("event loop failed", NULL, err);
+		d.trace.stop.reason = STOP_ERROR;
+	}
 	daemon_finish(&d);
 	status = d.has_command ? d.command_status : (err ? 1 : 0);
 cleanup:

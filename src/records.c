@@ -377,8 +377,13 @@ static int records_tamper(struct records *r, const struct rec_tamper *rec)
 	char flags[256];
 	int n;
 
-	if (rec->action == 0 || rec->action > TAMPER_OPEN_OUTPUT)
+	if (rec->action == 0 || rec->action > TAMPER_SUPERVISOR_STOP)
 		return -EINVAL;
+	if (rec->action == TAMPER_SIGNAL || rec->action == TAMPER_SUPERVISOR_STOP)
+		trace_signal_sender(r->trace, rec->value, rec->h.pid, rec->h.comm);
+	/* The normal stop: told in trace_end, not as tamper. */
+	if (rec->action == TAMPER_SUPERVISOR_STOP)
+		return 0;
 	records_begin(r, LINE_TAMPER, &rec->h, rec->h.timestamp_ns);
 	JSON_FIELD_CSTR(b, "action", tamper_action_names[rec->action]);
 	JSON_FIELD_U64(b, "target_pid", rec->target_pid);

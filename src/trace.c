@@ -191,6 +191,47 @@ void trace_report_losses(struct trace *t)
 		t->lost_reported[i] += delta[i];
 }
 
+void trace_signal_sender(struct trace *t, int sig, uint32_t pid, const char *comm)
+{
+	struct trace_signal_sender *s;
+
+	if (sig <= 0 || sig >= TRACE_SIGNALS)
+		return;
+	s = &t->signal_senders[sig];
+	s->pid = pid;
+	memcpy(s->comm, comm, sizeof(s->comm));
+	s->comm[sizeof(s->comm) - 1] = '\0';
+}
+
+static const char *const stop_reason_names[] = {
+	[STOP_SIGNAL] = "signal",
+	[STOP_COMMAND_EXITED] = "command_exited",
+	[STOP_ERROR] = "error",
+};
+
+/*
+ * The kernel's record of the signal names its sender in the initial pid namespace, with
+ * its comm; signalfd's pid is only the fallback (the record was lost, or tracerd runs in
+ * another pid namespace and the two disagree).
+ */
+static void trace_write_stop(struct trace *t)
+{
+	const struct trace_stop *stop = &t->stop;
+	const struct trace_signal_sender *s;
+
+	JSON_FIELD_CSTR(&t->line, "stop_reason", stop_reason_names[stop->reason]);
+	if (!stop->signal)
+		return;
+	s = &t->signal_senders[stop->signal];
+	JSON_FIELD_I64(&t->line, "stop_signal", stop->signal);
+	if (s->pid && s->pid == stop->sender_pid) {
+		JSON_FIELD_U64(&t->line, "stopped_by_pid", s->pid);
+		JSON_FIELD_STRING(&t->line, "stopped_by_comm", s->comm, strlen(s->comm));
+	} else if (stop->sender_pid) {
+		JSON_FIELD_U64(&t->line, "stopped_by_pid", stop->sender_pid);
+	}
+}
+
 void trace_write_end(struct trace *t)
 {
 	uint64_t now = trace_boot_now_ns();
@@ -211,6 +252,7 @@ void trace_write_end(struct trace *t)
 	json_object_end(&t->line);
 	JSON_FIELD_U64(&t->line, "lost", losses_total(t->lost));
 	JSON_FIELD_U64(&t->line, "duration_ns", now - t->start_boot_ns);
+	trace_write_stop(t);
 	trace_line_end(t, LINE_TRACE_END);
 }
 

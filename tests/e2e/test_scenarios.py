@@ -252,3 +252,76 @@ def test_no_silent_loss():
                 f"burst file and {lost} file_open records reported lost; expected {n} in all",
                 run.select("events_lost") + run.lines[-1:])
     c.done()
+
+
+def _own_comm():
+    with open("/proc/self/comm") as f:
+        return f.read().strip()
+
+
+def test_stop_by_parent_is_not_tamper():
+    """The supervisor's stop (systemd sends SIGTERM then SIGCONT) is the normal stop."""
+    with tracelib.Daemon() as dm:
+        dm.wait_live()
+        os.kill(dm.pid, signal.SIGCONT)
+        run = dm.stop(signal.SIGTERM)
+    c = Checks(run)
+    c.check(not run.select("tamper"), "the parent's SIGCONT and SIGTERM are tamper:",
+            run.select("tamper"))
+    end = c.one(run.lines, "trace_end", "trace_end")
+    c.fields(end, "trace_end", stop_reason="signal", stop_signal=int(signal.SIGTERM),
+             stopped_by_pid=os.getpid(), stopped_by_comm=_own_comm())
+    c.done()
+
+
+def test_stop_by_another_process_is_tamper():
+    """A job that SIGTERMs tracerd still stops it, and is still tamper."""
+    with tracelib.Daemon() as dm:
+        dm.wait_live()
+        killer = subprocess.Popen(["/bin/sh", "-c", f"kill -INT {dm.pid}; sleep 0.2"])
+        run = dm.wait("the job's SIGINT")
+        killer.wait(timeout=30)
+    c = Checks(run)
+    sig = c.one(run.lines, "tamper line of the job's SIGINT", "tamper", action="signal",
+                pid=killer.pid)
+    c.fields(sig, "tamper", target_pid=dm.pid, signal=int(signal.SIGINT), comm="sh")
+    end = c.one(run.lines, "trace_end", "trace_end")
+    c.fields(end, "trace_end", stop_reason="signal", stop_signal=int(signal.SIGINT),
+             stopped_by_pid=killer.pid, stopped_by_comm="sh")
+    c.done()
+
+
+def test_stop_reason_command_exited():
+    """-- mode: the command's exit ends the trace; a signal passed on to it is named too."""
+    run = tracelib.run_tracerd(["/bin/true"])
+    c = Checks(run)
+    end = c.one(run.lines, "trace_end", "trace_end")
+    c.fields(end, "trace_end (command ran to its end)", stop_reason="command_exited",
+             stop_signal=tracelib.ABSENT, stopped_by_pid=tracelib.ABSENT)
+    d = tracelib.tmpdir()
+    out = os.path.join(d, "fwd.jsonl.gz")
+    argv = [str(tracelib.TRACERD), "--job-id", "fwd", "--out", out, "--", "sleep", "30"]
+    p = subprocess.Popen(argv, env=tracelib.WORKLOAD_ENV, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline and not any(
+            ln.get("type") == "process_exec" and ln.get("args") == ["sleep", "30"]
+            for ln in _complete_lines(out)):
+        time.sleep(0.1)
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=30)
+    c.check(rc == 128 + signal.SIGTERM, f"tracerd exited {rc}, not 128+SIGTERM")
+    lines = tracelib.read_trace_file(out)
+    c.check(not [ln for ln in lines if ln.get("type") == "tamper"], "tamper lines:", lines)
+    end = c.one(lines, "trace_end of the forwarded stop", "trace_end")
+    c.fields(end, "trace_end (SIGTERM passed on)", stop_reason="command_exited",
+             stop_signal=int(signal.SIGTERM), stopped_by_pid=os.getpid(),
+             stopped_by_comm=_own_comm())
+    c.done()
+
+
+def _complete_lines(path):
+    try:
+        return tracelib.read_complete_members(path)
+    except (OSError, ValueError):
+        return []

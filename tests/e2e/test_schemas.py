@@ -33,7 +33,8 @@ GOOD = {
     "tamper": dict(EVENT, type="tamper", action="signal", target_pid=77, signal=15),
     "events_lost": dict(BASE, type="events_lost", count=3, by_type={"file_open": 3}),
     "trace_end": dict(BASE, type="trace_end", events=10, by_type={"process_exec": 10},
-                      lost=0, duration_ns=999),
+                      lost=0, duration_ns=999, stop_reason="signal", stop_signal=15,
+                      stopped_by_pid=1, stopped_by_comm="systemd"),
 }
 
 MORE_GOOD = [
@@ -50,6 +51,9 @@ MORE_GOOD = [
          flags="O_RDONLY", signal=None),
     dict(GOOD["tamper"], action="ptrace", request="PTRACE_ATTACH", signal=None),
     dict(GOOD["trace_end"], by_type={}, events=0),
+    dict(GOOD["trace_end"], stop_reason="command_exited", stop_signal=None,
+         stopped_by_pid=None, stopped_by_comm=None),
+    dict(GOOD["trace_end"], stop_reason="error", stopped_by_comm=None),
 ]
 
 DEL = object()  # in a change: delete the field
@@ -104,6 +108,11 @@ BAD = [
     ("by_type value as a string", "trace_end", {"by_type": {"file_open": "3"}}),
     ("by_type with a non-event key", "trace_end", {"by_type": {"trace_start": 1}}),
     ("lost missing", "trace_end", {"lost": DEL}),
+    ("stop_reason missing", "trace_end", {"stop_reason": DEL}),
+    ("stop_reason unknown", "trace_end", {"stop_reason": "kill"}),
+    ("stop_signal as a name", "trace_end", {"stop_signal": "SIGTERM"}),
+    ("stopped_by_pid without stop_signal", "trace_end", {"stop_signal": DEL}),
+    ("stopped_by_comm without stopped_by_pid", "trace_end", {"stopped_by_pid": DEL}),
     ("boot_id not a uuid", "trace_start", {"boot_id": "xyz"}),
     ("events_lost count 0", "events_lost", {"count": 0}),
     ("wrong type const", "file_open", {"type": "file_write"}),

@@ -720,16 +720,21 @@ class Daemon:
     def stop(self, sig=signal.SIGTERM, timeout=TIMEOUT, check=True):
         """Signals tracerd, waits for it, reads and checks the trace; returns the Run."""
         self.proc.send_signal(sig)
+        return self.wait(f"signal {sig}", timeout, check)
+
+    def wait(self, what="its stop", timeout=TIMEOUT, check=True):
+        """Waits for tracerd to exit 0 (someone else stopped it); returns the checked Run."""
+        sig = what
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"tracerd still running {timeout}s after signal {sig}\n"
+            raise AssertionError(f"tracerd still running {timeout}s after {sig}\n"
                                  + self.describe()) from None
         self.run = Run(self.argv, self.pid, rc, b"", self.stderr(), self.out, self.job_id,
                        self.t0, time.time())
         if rc != 0:
-            raise AssertionError(f"tracerd exited {rc} after signal {sig}, expected 0\n"
+            raise AssertionError(f"tracerd exited {rc} after {sig}, expected 0\n"
                                  + self.run.describe())
         if check:
             read_and_check(self.run, own_pid=self.pid)
