@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the guests that tests/vm/run-guest.sh boots (PID 1, busybox). It loads the
+# initramfs's modules, mounts the host's root read-only from 9p (tag hostroot) at
+# /mnt/root and the results share (tag results) at the same absolute path inside it,
+# gives the chroot what a normal system has (proc, sys, dev, devpts, /dev/shm, cgroup2,
+# bpffs, tracefs, tmpfs on /tmp /run /var/tmp, loopback up), runs RESULTS/cmd.sh in the
+# chroot, then saves the kernel log to RESULTS/dmesg.txt and powers off.
+# Not meant to be run by hand.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "vm-init: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s)"
+
+die() {
+	echo "vm-init: $*"
+	dmesg | tail -n 40
+	poweroff -f
+}
+load-modules || echo "vm-init: some modules failed to load"
+o=trans=virtio,version=9p2000.L,msize=262144
+R=/mnt/root
+mkdir -p $R /results
+mount -t 9p -o "$o,ro" hostroot $R || die "cannot mount the host root (9p tag hostroot)"
+mount -t 9p -o "$o" results /results || die "cannot mount the results share (9p tag results)"
+# shellcheck disable=SC1091
+. /results/guest.conf || die "no guest.conf in the results share"
+mount --bind /results "$R$VM_RESULTS" || die "cannot bind the results share at $VM_RESULTS"
+mount -t proc proc $R/proc
+mount -t sysfs sys $R/sys
+mount -t devtmpfs dev $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
+mount -t tmpfs -o mode=1777 shm $R/dev/shm
+mount -t cgroup2 cgroup2 $R/sys/fs/cgroup || die "cannot mount cgroup2"
+mount -t bpf bpf $R/sys/fs/bpf 2>/dev/null
+mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+for d in /tmp /run /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs "$R$d"; done
+mkdir -p $R/run/lock $R/run/user
+ifconfig lo 127.0.0.1 netmask 255.0.0.0 up
+hostname tracerd-vm
+echo 1 >/proc/sys/kernel/panic_on_oops 2>/dev/null
+
+echo "vm-init: running the command"
+chroot $R /bin/sh "$VM_RESULTS/cmd.sh" </dev/null
+echo "vm-init: command finished with status $(cat /results/status 2>/dev/null || echo '?')"
+dmesg >/results/dmesg.txt
+sync
+umount "$R$VM_RESULTS" /results 2>/dev/null
+poweroff -f
