@@ -24,4 +24,8 @@ if ! command -v bpftool >/dev/null 2>&1 || ! bpftool version >/dev/null 2>&1; th
 			"linux-tools-$(uname -r)" >/dev/null
 fi
 bpftool version >/dev/null
+# make test-kernels (tests/vm/): qemu boots Debian's kernels (fetched into build/vm/ with
+# apt-get download, never installed); busybox-static is the guests' init; kmod's depmod
+# indexes their modules; xz-utils/zstd/cpio unpack modules and pack the initramfs.
+apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static kmod xz-utils zstd cpio >/dev/null
 echo "install-deps: done"
