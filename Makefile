@@ -16,7 +16,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 OUT := build
-PURE_MODULES := json timefmt format dns container options pathnorm dnscache proctable
+PURE_MODULES := json timefmt format dns container options pathnorm dnscache proctable preflight
 PURE_SRCS := $(addprefix src/,$(addsuffix .c,$(PURE_MODULES)))
 DAEMON_SRCS := $(filter-out $(PURE_SRCS),$(wildcard src/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -120,11 +120,6 @@ soak: tracerd
 
 bench: tracerd
 	$(Q)$(PYTHON) bench/run.py $(BENCH_FLAGS)
-
-install: tracerd
-	install -D -m 0755 tracerd $(DESTDIR)$(PREFIX)/sbin/tracerd
-	install -D -m 0644 packaging/tracerd@.service $(DESTDIR)/lib/systemd/system/tracerd@.service
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tracerd/README.md
 
 vmlinux:
 	{ echo "/* SPDX-License-Identifier: GPL-2.0-only */"; \

@@ -95,7 +95,7 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 }
 
 /*
- * Kernel 6.13 ("fs: port files to file_ref") replaced
+ * Kernel 6.13, commit 90ee6ed776c0 ("fs: port files to file_ref"), replaced
  * file->f_count (atomic_long_t, 1 = one reference) by file->f_ref (file_ref_t,
  * 0 = one reference).
  */
@@ -110,7 +110,10 @@ static __always_inline long file_refcount(struct file *file)
 	return BPF_CORE_READ((struct file___pre_6_13 *)file, f_count.counter);
 }
 
-/* Kernel 6.15 ("kernfs: rename kernfs_node->parent to __parent") renamed the field. */
+/*
+ * Kernel 6.15, commit 633488947ef6 ("kernfs: Use RCU to access kernfs_node::parent."),
+ * renamed kernfs_node->parent to __parent.
+ */
 struct kernfs_node___pre_6_15 {
 	struct kernfs_node *parent;
 } __attribute__((preserve_access_index));

@@ -4,6 +4,7 @@
 #define TRACERD_BPF_SETUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct tracerd_bpf;
@@ -15,10 +16,10 @@ struct bpf_setup_params {
 };
 
 /*
- * Checks what tracerd needs (root, BTF, ring buffer) and says what is missing in *ret_why
- * when not. Returns 0 or -errno.
+ * Checks what tracerd needs (privileges, BTF, ring buffer, no lockdown of BPF reads) and
+ * says what is missing in why when not. Returns 0 or -errno.
  */
-int bpf_setup_preflight(const char **ret_why);
+int bpf_setup_preflight(char *why, size_t len);
 
 /* Opens, loads and attaches everything. On error *ret_why says which step failed. */
 int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,

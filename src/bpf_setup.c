@@ -9,14 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "preflight.h"
 #include "tracerd.skel.h"
 #include "tracerd_event.h"
-
-#define CAP_SYS_ADMIN_BIT 21
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
 
 /* The effective capabilities, from /proc/self/status (no libcap needed). */
 static uint64_t capabilities_effective(void)
@@ -35,32 +33,38 @@ static uint64_t capabilities_effective(void)
 	return caps;
 }
 
-/* Root, or what a service manager may grant instead: CAP_BPF with CAP_PERFMON. */
-static bool may_load_tracing_programs(void)
+/* Lockdown's mode, when securityfs is mounted and the lockdown LSM is built in. */
+static enum lockdown_mode lockdown_read(void)
 {
-	uint64_t caps = capabilities_effective();
-	uint64_t bpf_perfmon = 1ull << CAP_BPF_BIT | 1ull << CAP_PERFMON_BIT;
+	char text[128];
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+	size_t n;
 
-	return caps & 1ull << CAP_SYS_ADMIN_BIT || (caps & bpf_perfmon) == bpf_perfmon;
+	if (!f)
+		return LOCKDOWN_UNKNOWN;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return preflight_parse_lockdown(text);
 }
 
-int bpf_setup_preflight(const char **ret_why)
+static void preflight_facts_read(struct preflight_facts *f)
 {
-	if (!may_load_tracing_programs()) {
-		*ret_why = "tracerd must run as root (it loads BPF programs; CAP_BPF with "
-			   "CAP_PERFMON also does): try sudo";
-		return -EPERM;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		*ret_why = "this kernel has no BTF (/sys/kernel/btf/vmlinux): tracerd needs "
-			   "Linux 5.8 or later built with CONFIG_DEBUG_INFO_BTF=y";
-		return -ENOTSUP;
-	}
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
-		*ret_why = "this kernel has no BPF ring buffer: tracerd needs Linux 5.8 or later";
-		return -ENOTSUP;
-	}
-	return 0;
+	struct utsname uts;
+
+	f->caps_effective = capabilities_effective();
+	f->has_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->has_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+	f->lockdown = lockdown_read();
+	snprintf(f->release, sizeof(f->release), "%s", uname(&uts) == 0 ? uts.release : "?");
+}
+
+int bpf_setup_preflight(char *why, size_t len)
+{
+	struct preflight_facts facts;
+
+	preflight_facts_read(&facts);
+	return preflight_check(&facts, why, len);
 }
 
 /* libbpf's own messages: warnings only, and only those that explain a failure. */

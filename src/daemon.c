@@ -294,12 +294,13 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 		.filter_traced = d->has_command,
 		.ringbuf_bytes = d->opts->ringbuf_kb * 1024u,
 	};
+	char preflight_why[256];
 	const char *why = NULL;
 	int err;
 
-	err = bpf_setup_preflight(&why);
+	err = bpf_setup_preflight(preflight_why, sizeof(preflight_why));
 	if (err) {
-		log_error("cannot trace", why, err);
+		log_error("cannot trace", preflight_why, err);
 		return err;
 	}
 	err = bpf_setup_load(&params, &d->skel, &why);

@@ -149,3 +149,35 @@ def test_output_directory_missing():
     c.check(not os.path.exists(marker), "the command ran although the output failed")
     c.check(os.listdir(d) == [], f"files created: {os.listdir(d)}")
     c.done()
+
+
+def test_preflight_privileges():
+    """Without root, or with only half the capabilities, tracerd says which is missing."""
+    tracelib.require_daemon()
+    d = tracelib.tmpdir()
+    os.chmod(d, 0o777)
+    out = os.path.join(d, "t.jsonl.gz")
+    tr = str(tracelib.TRACERD)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    cases = [
+        ("as nobody", nobody, "must run as root (it loads BPF programs; CAP_BPF with "
+         "CAP_PERFMON also does)"),
+        ("as nobody with CAP_BPF only", nobody + ["--inh-caps=+bpf", "--ambient-caps=+bpf"],
+         "has CAP_BPF but not CAP_PERFMON: it needs both (or root)"),
+        ("as nobody with CAP_PERFMON only",
+         nobody + ["--inh-caps=+perfmon", "--ambient-caps=+perfmon"],
+         "has CAP_PERFMON but not CAP_BPF: it needs both (or root)"),
+        ("as root without capabilities", ["setpriv", "--inh-caps=-all", "--bounding-set=-all"],
+         "must run as root"),
+    ]
+    c = Checks()
+    for what, prefix, message in cases:
+        rc, stdout, stderr = tracelib.run_plain(
+            prefix + [tr, "--job-id", "p", "--out", out, "--", "true"])
+        text = stderr.decode(errors="replace")
+        c.check(rc == 1, f"{what}: exit {rc}, expected 1; stderr: {text}")
+        c.check(f"tracerd: cannot trace: tracerd {message}" in text or
+                f"tracerd: cannot trace: {message}" in text,
+                f"{what}: stderr does not say {message!r}: {text}")
+        c.check(not os.path.exists(out), f"{what}: {out} was created")
+    c.done()
