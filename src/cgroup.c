@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #define CGROUP_ROOT_DEFAULT "/sys/fs/cgroup"
@@ -51,6 +53,7 @@ static int cgroup_root_open(void)
 {
 	char line[4096], mount_point[PATH_MAX];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
+	struct statfs sfs;
 	int fd = -1;
 
 	while (f && fd < 0 && fgets(line, sizeof(line), f)) {
@@ -65,6 +68,16 @@ static int cgroup_root_open(void)
 		fclose(f);
 	if (fd < 0)
 		fd = open(CGROUP_ROOT_DEFAULT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * Handles only resolve on cgroup2 itself: /sys/fs/cgroup may be a v1 tmpfs, or an
+	 * empty directory in a chroot. Any other fd would make every lookup a refused call.
+	 */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		close(fd);
+		return -ENOENT;
+	}
 	return fd;
 }
 
@@ -83,6 +96,11 @@ int cgroup_cache_new(struct cgroup_cache **ret)
 	c->root_fd = cgroup_root_open();
 	*ret = c;
 	return 0;
+}
+
+int cgroup_cache_root_fd(const struct cgroup_cache *c)
+{
+	return c->root_fd;
 }
 
 void cgroup_cache_free(struct cgroup_cache *c)

@@ -441,7 +441,7 @@ int daemon_run(const struct options *opts)
 	if (err)
 		goto cleanup;
 	d.live = true;
-	err = privileges_drop();
+	err = privileges_drop(cgroup_cache_root_fd(d.records.cgroups), d.has_command);
 	if (err)
 		fprintf(stderr, "tracerd: warning: cannot drop privileges: %s\n", strerror(-err));
 	err = daemon_loop(&d);

@@ -13,9 +13,9 @@
  *                        for it whatever the file's mode. Kept only when a cgroup2 fd is
  *                        open, and seccomp lets the call use that fd only: handles of any
  *                        other file system would read any file ("shocker").
- *   CAP_KILL             -- COMMAND mode only: SIGTERM, SIGINT and SIGHUP are passed on to
- *                        the command, which may have changed uid (runuser, su, sudo -u,
- *                        setpriv) and then no longer matches tracerd's uid 0.
+ *   CAP_KILL             -- COMMAND mode only: SIGTERM, SIGINT, SIGHUP and SIGQUIT are
+ *                        passed on to the command, which may have changed uid (runuser,
+ *                        su, sudo -u, setpriv) and then no longer matches tracerd's uid 0.
  *   CAP_BPF              only where the kernel checks it on every bpf() command (before
  *                        Linux 6.5, with kernel.unprivileged_bpf_disabled set): probed,
  *                        not guessed. Since 6.5 map lookups and deletes through an fd
@@ -37,14 +37,12 @@
  */
 #include "privileges.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
-#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,7 +51,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,50 +96,16 @@ static int capabilities_get(struct cap_set *permitted)
 /*
  * Before Linux 6.5 every bpf() command, map lookups included, failed with EPERM without
  * CAP_BPF (or CAP_SYS_ADMIN) when kernel.unprivileged_bpf_disabled was set. Asked of the
- * kernel itself: with only keep effective (everything held still permitted), a lookup on
- * no map at all fails with EBADF where the fd is checked first, EPERM where the
- * capability is.
+ * kernel itself: a lookup on no map at all fails with EBADF where the fd is checked first,
+ * EPERM where the capability is.
  */
-static bool bpf_needs_capability(const struct cap_set *keep, const struct cap_set *held)
+static bool bpf_map_lookup_refused(void)
 {
 	union bpf_attr attr;
 
-	if (capabilities_set(keep, held) < 0)
-		return true;
 	memset(&attr, 0, sizeof(attr));
 	attr.map_fd = (uint32_t)-1;
 	return syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
-}
-
-/* True when tracerd has a child (the command), exited or not: waitid() leaves it be. */
-static bool has_child(void)
-{
-	siginfo_t info;
-
-	return waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOHANG | WNOWAIT) == 0 ||
-	       errno != ECHILD;
-}
-
-/* Where cgroup_cache_new() opened the cgroup2 mount: found by file system type. */
-static int cgroup2_fd_find(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *de;
-	struct statfs sfs;
-	int found = -1;
-
-	if (!dir)
-		return -1;
-	while (found < 0 && (de = readdir(dir))) {
-		int fd = atoi(de->d_name);
-
-		if (de->d_name[0] == '.' || fd == dirfd(dir))
-			continue;
-		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
-			found = fd;
-	}
-	closedir(dir);
-	return found;
 }
 
 static int capabilities_drop(int cgroup_fd, bool command)
@@ -173,7 +136,8 @@ static int capabilities_drop(int cgroup_fd, bool command)
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
-	if (bpf_needs_capability(&keep, &held)) {
+	/* Only keep effective, everything held still permitted: does bpf() still work? */
+	if (capabilities_set(&keep, &held) < 0 || bpf_map_lookup_refused()) {
 		if (cap_set_has(&held, CAP_BPF))
 			cap_set_add(&keep, CAP_BPF);
 		else if (cap_set_has(&held, CAP_SYS_ADMIN))
@@ -380,10 +344,8 @@ static int seccomp_install(int cgroup_fd, bool command)
 }
 #endif /* SECCOMP_AUDIT_ARCH */
 
-int privileges_drop(void)
+int privileges_drop(int cgroup_fd, bool command)
 {
-	int cgroup_fd = cgroup2_fd_find();
-	bool command = has_child();
 	int err;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -755,3 +755,41 @@ def test_pid_file_not_written_through_links():
     c.check(content == b"precious", f"--pid-file symlink followed: {content!r}")
     c.check(os.path.islink(sym), "--pid-file symlink removed by tracerd, which never wrote it")
     c.done()
+
+
+def test_no_refused_syscalls_without_cgroup2():
+    """
+    With no cgroup2 mount (a chroot, a v1-only host), tracerd must not call
+    open_by_handle_at on whatever /sys/fs/cgroup is: its own seccomp filter would refuse
+    every lookup (audit type=1326, syscall 304, seen on a 6.1 guest).
+    """
+    tracelib.require_daemon()
+    d = tracelib.tmpdir()
+    out = os.path.join(d, "nocg.jsonl.gz")
+    marker = os.path.join(d, "opened-by-an-old-process")
+    script = f"""
+        umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
+        mount -t tmpfs none /sys/fs/cgroup
+        # Started before the trace: its cgroup is looked up by handle, not from an exec.
+        sh -c 'read _ < /proc/self/comm; sleep 1.5; : > {marker}' &
+        {tracelib.TRACERD} --job-id nocg --out {out} --pid-file {d}/pid &
+        while [ ! -s {d}/pid ]; do sleep 0.05; done
+        wait %1
+        kill -TERM $!; wait $!
+    """
+    before = _seccomp_audit_lines()
+    rc, _, stderr = tracelib.run_plain(["unshare", "-m", "--propagation", "private", "sh",
+                                        "-c", script], timeout=60)
+    after = _seccomp_audit_lines()
+    c = Checks()
+    c.check(rc == 0, f"workload exited {rc}: {stderr.decode(errors='replace')}")
+    lines = tracelib.read_trace_file(out)
+    c.one(lines, "the old process's open of the marker", "file_open", path=marker)
+    refused = [ln for ln in after[len(before):] if "tracerd" in ln]
+    c.check(not refused, "tracerd made calls its own seccomp filter refused:", refused)
+    c.done()
+
+
+def _seccomp_audit_lines():
+    p = subprocess.run(["dmesg"], capture_output=True, text=True)
+    return [ln for ln in p.stdout.splitlines() if "type=1326" in ln]
