@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# On a CI fleet: the runner hooks, the upload of finished traces and fleet queries
+# (packaging/hooks/, packaging/sudoers.d/, tests/deploy/). make install (mk/package.mk)
+# installs the hooks into $(PKGLIBDIR) and the sudoers drop-in.
+#
+#   make test-deploy   the hooks' job-id mapping, tracerd-upload against loopback HTTP
+#                      servers and a directory, the root wrapper with a fake systemctl (s)
+#   make test-fleet    three real traces recorded and uploaded into a hive layout, then
+#                      the README's DuckDB queries over them (@duckdb/node-api from npm,
+#                      cached in build/deploy/node_modules)
+#   tests/deploy/test-hooks.sh   the hooks against a real systemd (run in make test-systemd's
+#                      guest: see the top of the script)
+
+DEPLOY_OUT := $(OUT)/deploy
+
+.PHONY: test-deploy test-fleet
+test-deploy:
+	$(Q)$(PYTHON) tests/deploy/test_deploy.py
+
+test-fleet: tracerd
+	$(Q)tests/deploy/test-fleet.sh ./tracerd $(DEPLOY_OUT)
