@@ -4,12 +4,16 @@
 
 #include "daemon.h"
 #include "options.h"
+#include "../reader/reader.h"
 
 int main(int argc, char **argv)
 {
 	struct options opts;
 	char err[512];
 
+	/* tracerd show|summary|diff|check ...: the trace reader, not the daemon. */
+	if (argc > 1 && reader_is_command(argv[1]))
+		return reader_main(argc - 1, argv + 1);
 	if (options_parse(argc, argv, &opts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tracerd: %s\nTry 'tracerd --help'.\n", err);
 		return 2;

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The trace reader (tracerd show|summary|diff|check): reader/*.c into ./tracerd, its cmocka
+# tests (reader/tests/), its fuzzers (reader/fuzz/) and its benchmark (reader/bench/).
+
+READER_SRCS := $(wildcard reader/*.c)
+READER_OBJS := $(patsubst reader/%.c,$(OUT)/reader/%.o,$(READER_SRCS))
+READER_TESTS := $(patsubst reader/tests/%.c,$(OUT)/reader/tests/%,$(wildcard reader/tests/test_*.c))
+READER_CFLAGS = $(CFLAGS) -Ireader
+
+EXTRA_OBJS += $(READER_OBJS)
+LIBS += -ljansson -lz
+
+.PHONY: reader-unit reader-fuzz bench-reader
+
+$(OUT)/reader $(OUT)/reader/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/reader/%.o: reader/%.c $(wildcard reader/*.h) | $(OUT)/reader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(READER_CFLAGS) -c $< -o $@
+
+$(OUT)/reader/tests/%: reader/tests/%.c $(READER_OBJS) | $(OUT)/reader/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(READER_CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson -lz -o $@
+
+# The fixtures some tests read live next to them: run from the source tree.
+reader-unit: $(READER_TESTS)
+	$(Q)tests/run-unit.sh $(READER_TESTS)
+
+unit: reader-unit
+test: reader-unit
+
+reader-fuzz:
+	$(Q)reader/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz: reader-fuzz
+
+# tracerd summary on a 1,000,000-event trace against gunzip | jq doing the same summary.
+bench-reader: tracerd
+	$(Q)reader/bench/bench.sh ./tracerd
