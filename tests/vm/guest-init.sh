@@ -5,7 +5,7 @@
 # initramfs's modules, mounts the host's root read-only from 9p (tag hostroot) at
 # /mnt/root and the results share (tag results) at the same absolute path inside it,
 # gives the chroot what a normal system has (proc, sys, dev, devpts, /dev/shm, cgroup2,
-# bpffs, tracefs, tmpfs on /tmp /run /var/tmp, loopback up), runs RESULTS/cmd.sh in the
+# bpffs, tracefs, tmpfs on /tmp /run /var/tmp, loopback and dummy0 up), runs RESULTS/cmd.sh in the
 # chroot, then saves the kernel log to RESULTS/dmesg.txt and powers off.
 # Not meant to be run by hand.
 /bin/busybox --install -s /bin
@@ -41,7 +41,16 @@ mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 for d in /tmp /run /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs "$R$d"; done
 mkdir -p $R/run/lock $R/run/user
-ifconfig lo 127.0.0.1 netmask 255.0.0.0 up
+ip link set lo up
+# No network leaves the guest (qemu runs with -nic none), but glibc's getaddrinfo with
+# AI_ADDRCONFIG (getent ahosts, curl) asks no DNS server for a family the machine has no
+# non-loopback address of: dummy0 gets documentation addresses (RFC 5737, RFC 3849) that
+# route nowhere, as the host's own interface would.
+if ip link show dummy0 >/dev/null 2>&1; then
+	ip addr add 192.0.2.1/32 dev dummy0
+	ip -6 addr add 2001:db8::1/128 dev dummy0 2>/dev/null
+	ip link set dummy0 up
+fi
 hostname tracerd-vm
 echo 1 >/proc/sys/kernel/panic_on_oops 2>/dev/null
 

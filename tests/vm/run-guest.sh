@@ -25,11 +25,13 @@
 #   -q          don't copy the console to stdout (it always goes to console.log)
 # The guest sees: tmpfs on /tmp /run /var/tmp /dev/shm, proc, sysfs, devtmpfs, devpts,
 # cgroup2 on /sys/fs/cgroup, bpffs, tracefs, debugfs, lo up (127.0.0.1/8 and ::1),
-# hostname tracerd-vm. Writes outside those and the results directory fail (EROFS).
+# dummy0 with 192.0.2.1/32 and 2001:db8::1/128 (no route anywhere: qemu has -nic none, the
+# guest has no network beyond itself), hostname tracerd-vm. Writes outside those and the results directory fail (EROFS).
 # The qemu line: qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic
 #   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 #   -virtfs local,path=RESULTS,mount_tag=results,security_model=none,multidevs=remap
 #   -kernel KDIR/vmlinuz -initrd INITRD -append 'console=ttyS0 panic=-1 ...' -no-reboot
+#   -nic none
 # Only amd64 kernels boot here (the chroot runs this machine's x86_64 binaries).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,7 +72,7 @@ if [ -z "$initrd" ]; then
 	if [ ! -s "$initrd" ] || [ "$here/guest-init.sh" -nt "$initrd" ] ||
 		[ "$here/mkinitramfs.sh" -nt "$initrd" ] || [ "$kdir/release" -nt "$initrd" ]; then
 		"$here/mkinitramfs.sh" "$kdir" "$initrd" "$here/guest-init.sh" \
-			virtio_pci 9pnet_virtio 9p
+			virtio_pci 9pnet_virtio 9p dummy
 	fi
 fi
 
@@ -88,7 +90,7 @@ fi
 printf 'VM_RESULTS=%q\n' "$results" >"$results/guest.conf"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem" -nographic
-	-no-reboot -monitor none -serial stdio
+	-no-reboot -monitor none -serial stdio -nic none
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
 	-kernel "$kdir/vmlinuz" -initrd "$initrd"
