@@ -20,3 +20,6 @@ test-deploy:
 
 test-fleet: tracerd
 	$(Q)tests/deploy/test-fleet.sh ./tracerd $(DEPLOY_OUT)
+
+# About a minute, no network, no systemd: part of make test.
+test: test-deploy

@@ -28,4 +28,8 @@ bpftool version >/dev/null
 # apt-get download, never installed); busybox-static is the guests' init; kmod's depmod
 # indexes their modules; xz-utils/zstd/cpio unpack modules and pack the initramfs.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static kmod xz-utils zstd cpio >/dev/null
+# On a CI fleet (mk/deploy.mk, tests/deploy/): sudo (the hooks' sudoers drop-in, visudo),
+# shellcheck (the hook scripts); Node.js and npm for make test-fleet's DuckDB only where the
+# machine has none.
+apt-get install -y -qq --no-install-recommends sudo shellcheck $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
 echo "install-deps: done"

@@ -46,9 +46,9 @@ def write_trace(path, date="2026-11-05", job="j1", complete=True):
     end = ('{"type":"trace_end","timestamp":"%sT23:59:59.000000001Z","job_id":"%s",'
            '"events":0,"by_type":{},"lost":0,"duration_ns":1}\n' % (date, job))
     with open(path, "wb") as f:
-        f.write(gzip.compress(start.encode()))
+        f.write(gzip.compress(start.encode(), mtime=0))
         if complete:
-            f.write(gzip.compress(end.encode()))
+            f.write(gzip.compress(end.encode(), mtime=0))
     os.chmod(path, 0o640)
     with open(path, "rb") as f:
         return f.read()
