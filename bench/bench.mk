@@ -16,6 +16,8 @@ CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_S
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf) -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ivmlinux \
 	-Ivmlinux/$(ARCH)
+# The target's uapi syscall table and arch flags, as for tracerd's own BPF object.
+include mk/bpf-target.mk
 
 ifeq ($(V),1)
 Q :=

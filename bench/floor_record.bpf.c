@@ -103,8 +103,12 @@ int BPF_PROG(floor_record_sys_exit, struct pt_regs *regs, long ret)
 	switch (nr) {
 	case NR_openat:
 	case NR_openat2:
+#ifdef NR_open
 	case NR_open:
+#endif
+#ifdef NR_creat
 	case NR_creat:
+#endif
 	case NR_read:
 	case NR_write:
 	case NR_writev:

@@ -12,59 +12,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-/*
- * Syscall numbers: the raw sys_enter/sys_exit tracepoints pass the number, not the name,
- * and vmlinux.h carries no __NR_* macros. -1 marks a syscall the architecture lacks.
- */
-#if defined(__TARGET_ARCH_x86)
-#define NR_read 0
-#define NR_write 1
-#define NR_open 2
-#define NR_close 3
-#define NR_pwrite64 18
-#define NR_writev 20
-#define NR_connect 42
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_chdir 80
-#define NR_fchdir 81
-#define NR_creat 85
-#define NR_ptrace 101
-#define NR_openat 257
-#define NR_pwritev 296
-#define NR_process_vm_readv 310
-#define NR_process_vm_writev 311
-#define NR_sendmmsg 307
-#define NR_pwritev2 328
-#define NR_openat2 437
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_read 63
-#define NR_write 64
-#define NR_open -1
-#define NR_close 57
-#define NR_pwrite64 68
-#define NR_writev 66
-#define NR_connect 203
-#define NR_sendto 206
-#define NR_recvfrom 207
-#define NR_sendmsg 211
-#define NR_recvmsg 212
-#define NR_chdir 49
-#define NR_fchdir 50
-#define NR_creat -1
-#define NR_ptrace 117
-#define NR_openat 56
-#define NR_pwritev 70
-#define NR_process_vm_readv 270
-#define NR_process_vm_writev 271
-#define NR_sendmmsg 269
-#define NR_pwritev2 287
-#define NR_openat2 437
-#else
-#error "tracerd: syscall numbers for this architecture are missing"
-#endif
+/* Syscall numbers (NR_*), from the kernel's uapi table of the target architecture. */
+#include "syscalls.bpf.h"
 
 #define AT_FDCWD -100
 #define SIGHUP 1

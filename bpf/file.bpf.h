@@ -53,10 +53,11 @@ static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct
 	}
 	a->dfd = AT_FDCWD;
 	a->filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a->flags = O_CREAT | O_WRONLY | O_TRUNC; /* creat() */
+#ifdef NR_open
 	if (nr == NR_open)
 		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	else
-		a->flags = O_CREAT | O_WRONLY | O_TRUNC; /* creat() */
+#endif
 	return true;
 }
 

@@ -85,8 +85,12 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	switch (nr) {
 	case NR_openat:
 	case NR_openat2:
+#ifdef NR_open
 	case NR_open:
+#endif
+#ifdef NR_creat
 	case NR_creat:
+#endif
 		if (current_wanted())
 			file_open(regs, nr, ret);
 		break;
