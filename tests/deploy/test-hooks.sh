@@ -183,8 +183,8 @@ check "a user outside tracerd-hook fails the started hook" [ $? -ne 0 ]
 check "... naming the group" grep -q "tracerd-hook" "$work/outsider.err"
 
 # 6. The sudoers rule is narrow: only the wrapper, which refuses anything but a job id.
-check "sudo systemctl is refused to the runner" \
-	! runuser -u tracerd-runner -- sudo -n systemctl start "tracerd@x.service" 2>/dev/null
+runuser -u tracerd-runner -- sudo -n systemctl start "tracerd@x.service" 2>/dev/null
+check "sudo systemctl is refused to the runner" [ $? -ne 0 ]
 runuser -u tracerd-runner -- sudo -n "$libdir/tracerd-job" start "x ssh.service" 2>/dev/null
 check "the wrapper refuses a unit smuggled into the job id (exit 2)" [ $? -eq 2 ]
 runuser -u tracerd-runner -- env TRACERD_SYSTEMCTL=/bin/true \
@@ -204,5 +204,11 @@ check "... keeps the complete trace" bash -c \
 check "... and says so" grep -q "upload failed" "$work/noup.err"
 rm -f "/var/lib/tracerd/gh-$run3-1-hooks-guest.jsonl.gz" "/var/lib/tracerd/gh-$run3-1-hooks-guest.repo"
 
+if [ "$fail" -ne 0 ]; then
+	for f in "$work"/*.err; do
+		echo "--- $(basename "$f")"
+		cat "$f"
+	done
+fi
 echo "hooks: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
