@@ -28,6 +28,15 @@ bpftool version >/dev/null
 # apt-get download, never installed); busybox-static is the guests' init; kmod's depmod
 # indexes their modules; xz-utils/zstd/cpio unpack modules and pack the initramfs.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static kmod xz-utils zstd cpio >/dev/null
+# make tracerd-arm64 / test-arm64 (mk/arm64.mk): the aarch64 cross compiler, the arm64
+# libraries tracerd links statically (multiarch :arm64) and qemu-system-aarch64. Debian on
+# amd64 only: Ubuntu serves arm64 from another mirror.
+if [ "$(dpkg --print-architecture)" = amd64 ] && grep -q '^ID=debian' /etc/os-release; then
+	dpkg --add-architecture arm64 && apt-get update -qq && apt-get install -y -qq \
+		--no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm \
+		linux-libc-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 \
+		libzstd-dev:arm64 libdeflate-dev:arm64 libjansson-dev:arm64 >/dev/null
+fi
 # On a CI fleet (mk/deploy.mk, tests/deploy/): sudo (the hooks' sudoers drop-in, visudo),
 # shellcheck (the hook scripts); Node.js and npm for make test-fleet's DuckDB only where the
 # machine has none.
