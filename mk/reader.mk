@@ -6,7 +6,7 @@
 READER_SRCS := $(wildcard reader/*.c)
 READER_OBJS := $(patsubst reader/%.c,$(OUT)/reader/%.o,$(READER_SRCS))
 READER_TESTS := $(patsubst reader/tests/%.c,$(OUT)/reader/tests/%,$(wildcard reader/tests/test_*.c))
-READER_CFLAGS = $(CFLAGS) -Ireader
+READER_CFLAGS = -Ireader $(CFLAGS)
 
 EXTRA_OBJS += $(READER_OBJS)
 LIBS += -ljansson -lz

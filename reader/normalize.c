@@ -30,12 +30,15 @@ static bool is_hex(char c)
 static void add_component(struct sbuf *out, const char *s, size_t n)
 {
 	size_t i = 0, j, k;
-	bool digit;
+	bool digit, letter;
 
 	while (i < n) {
-		for (j = i, digit = false; j < n && is_hex(s[j]); j++)
+		for (j = i, digit = letter = false; j < n && is_hex(s[j]); j++) {
 			digit |= isdigit((unsigned char)s[j]) != 0;
-		if (j - i >= 8 && digit && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
+			letter |= isalpha((unsigned char)s[j]) != 0;
+		}
+		if (j - i >= 8 && digit && letter &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
 			sbuf_addc(out, 'H');
 			i = j;
 			continue;
@@ -50,7 +53,11 @@ static void add_component(struct sbuf *out, const char *s, size_t n)
 		while (k + 1 < n && s[k] == '.' && isdigit((unsigned char)s[k + 1]))
 			for (k++; k < n && isdigit((unsigned char)s[k]); k++)
 				;
-		sbuf_addc(out, k > j ? 'V' : 'N');
+		/* A short number ending a word is part of its name: python3, e2e, x86_64. */
+		if (k == j && j - i < 4 && i > 0 && isalpha((unsigned char)s[i - 1]))
+			sbuf_addn(out, s + i, j - i);
+		else
+			sbuf_addc(out, k > j ? 'V' : 'N');
 		i = k;
 	}
 }
@@ -58,16 +65,24 @@ static void add_component(struct sbuf *out, const char *s, size_t n)
 /* Rule 3: a temporary name, as the length of the prefix to keep (-1: not temporary). */
 static long temp_name_keep(const char *s, size_t n, bool under_temp_root)
 {
-	size_t i;
+	size_t i, j;
+	bool digit = false;
 
 	if (n >= 8 && strncmp(s, "tmp", 3) == 0)
 		return 3;
 	if (!under_temp_root)
 		return -1;
+	/* mkdtemp's suffix may hold '_': only '-' and '.' separate it from the prefix. */
 	for (i = n; i > 0; i--)
-		if (s[i - 1] == '-' || s[i - 1] == '.' || s[i - 1] == '_')
+		if (s[i - 1] == '-' || s[i - 1] == '.')
 			break;
-	return n - i >= 6 ? (long)i : -1;
+	for (j = i; j < n; j++)
+		digit |= isdigit((unsigned char)s[j]) != 0;
+	if (n - i < 6 || strspn(s + i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789_") != n - i)
+		return -1;
+	/* A whole name is random only if it holds a digit: /tmp/workspace is a name. */
+	return i > 0 || digit ? (long)i : -1;
 }
 
 static size_t temp_root_len(const char *path)

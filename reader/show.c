@@ -68,12 +68,12 @@ static bool pid_selected(const struct show *sh, const struct proc *p, const json
 
 static bool time_selected(struct show *sh, const json_t *obj)
 {
-	double t = parse_time(ev_str(obj, "timestamp"));
-	double since = sh->since + (sh->since_rel ? sh->t0 : 0);
-	double until = sh->until + (sh->until_rel ? sh->t0 : 0);
+	double t = parse_time(ev_str(obj, "timestamp")), since, until;
 
 	if (!sh->t0)
 		sh->t0 = t;
+	since = sh->since + (sh->since_rel ? sh->t0 : 0);
+	until = sh->until + (sh->until_rel ? sh->t0 : 0);
 	return !((sh->since || sh->since_rel) && t < since) &&
 	       !((sh->until || sh->until_rel) && t > until);
 }
@@ -228,6 +228,8 @@ int cmd_show(int argc, char **argv)
 		ret = usage_error("show", "one trace file expected");
 	if (ret)
 		return ret;
+	if (follow) /* a reader of a live trace sees each line as it comes */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	policy_init(&policy);
 	scan_init(&s, &policy);
 	s.on_event = show_event;

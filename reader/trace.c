@@ -137,7 +137,7 @@ static int reader_last_line(struct trace_reader *r)
 		return 0;
 	r->buf[r->end] = '\0';
 	r->end++;
-	if (reader_take_line(r, r->buf + r->end - 1) == 1)
+	if (reader_take_line(r, r->buf + r->end - 1) == 1 && trace_json(r))
 		return 1;
 	r->truncated = true;
 	r->err[0] = '\0';
