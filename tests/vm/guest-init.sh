@@ -24,10 +24,14 @@ load-modules || echo "vm-init: some modules failed to load"
 o=trans=virtio,version=9p2000.L,msize=262144
 R=/mnt/root
 mkdir -p $R /results
-mount -t 9p -o "$o,ro" hostroot $R || die "cannot mount the host root (9p tag hostroot)"
 mount -t 9p -o "$o" results /results || die "cannot mount the results share (9p tag results)"
 # shellcheck disable=SC1091
 . /results/guest.conf || die "no guest.conf in the results share"
+# cache=loose: the guest keeps what it read of the (read-only) host root in its page cache,
+# instead of asking the host again for every exec, mmap and import; files the host changes
+# during the run may be seen late (run-guest.sh -C none to avoid it).
+mount -t 9p -o "$o,ro,cache=${VM_ROOT_CACHE:-loose}" hostroot $R ||
+	die "cannot mount the host root (9p tag hostroot)"
 mount --bind /results "$R$VM_RESULTS" || die "cannot bind the results share at $VM_RESULTS"
 mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys

@@ -23,10 +23,13 @@
 #               mkinitramfs.sh from tests/vm/guest-init.sh); its /init must honour the
 #               same shares and results/guest.conf to get the same behaviour.
 #   -q          don't copy the console to stdout (it always goes to console.log)
+#   -C MODE     9p cache mode of the host root (default loose: the guest caches what it
+#               read; none: every read goes to the host, and host changes show at once)
 # The guest sees: tmpfs on /tmp /run /var/tmp /dev/shm, proc, sysfs, devtmpfs, devpts,
 # cgroup2 on /sys/fs/cgroup, bpffs, tracefs, debugfs, lo up (127.0.0.1/8 and ::1),
 # dummy0 with 192.0.2.1/32 and 2001:db8::1/128 (no route anywhere: qemu has -nic none, the
-# guest has no network beyond itself), hostname tracerd-vm. Writes outside those and the results directory fail (EROFS).
+# guest has no network beyond itself), hostname tracerd-vm. Writes outside those and the
+# results directory fail (EROFS).
 # The qemu line: qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic
 #   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 #   -virtfs local,path=RESULTS,mount_tag=results,security_model=none,multidevs=remap
@@ -37,9 +40,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-timeout=900 cpus=2 mem=2048 accel=tcg results="" initrd="" quiet=0
+timeout=900 cpus=2 mem=2048 accel=tcg results="" initrd="" quiet=0 cache=loose
 envs=()
-while getopts t:c:m:a:r:e:i:qh opt; do
+while getopts t:c:m:a:r:e:i:C:qh opt; do
 	case $opt in
 	t) timeout=$OPTARG ;;
 	c) cpus=$OPTARG ;;
@@ -49,11 +52,12 @@ while getopts t:c:m:a:r:e:i:qh opt; do
 	e) envs+=("$OPTARG") ;;
 	i) initrd=$OPTARG ;;
 	q) quiet=1 ;;
-	*) sed -n '4,33p' "$0" >&2; exit 2 ;;
+	C) cache=$OPTARG ;;
+	*) sed -n '4,36p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 2 ] || { sed -n '4,33p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '4,36p' "$0" >&2; exit 2; }
 kdir=$(cd "$1" && pwd)
 shift
 [ -e "$kdir/vmlinuz" ] || { echo "run-guest: no $kdir/vmlinuz" >&2; exit 2; }
@@ -87,7 +91,7 @@ fi
 	printf '%q ' "$@"
 	printf '; echo $? >%q; } 2>&1 | tee %q\n' "$results/status" "$results/output.txt"
 } >"$results/cmd.sh"
-printf 'VM_RESULTS=%q\n' "$results" >"$results/guest.conf"
+printf 'VM_RESULTS=%q\nVM_ROOT_CACHE=%q\n' "$results" "$cache" >"$results/guest.conf"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem" -nographic
 	-no-reboot -monitor none -serial stdio -nic none
