@@ -93,6 +93,12 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 	fchmod(fd, OUTPUT_MODE);
 	out->fd = fd;
 	out->compressor = libdeflate_alloc_compressor(OUTPUT_GZIP_LEVEL);
+	/*
+	 * libdeflate picks its CRC-32 code for the CPU on first use; on arm64 it finds the CPU's
+	 * features in /proc/self/auxv, an open() the seccomp filter of the loop refuses (audit
+	 * line, slow generic CRC). Pick it now, before privileges_drop().
+	 */
+	libdeflate_crc32(0, "", 0);
 	if (out->compressor) {
 		out->member_cap =
 			libdeflate_gzip_compress_bound(out->compressor, OUTPUT_STAGE_SIZE);
@@ -153,8 +159,7 @@ static int output_write_member(struct output *out)
 	return err;
 }
 
-/* Empties the stage into the file; *ret_lost_lines counts its lines if that fails. */
-static int output_stage_drain(struct output *out, uint64_t *ret_lost_lines)
+int output_flush(struct output *out, uint64_t *ret_lost_lines)
 {
 	int err = 0;
 
@@ -185,11 +190,6 @@ int output_append(struct output *out, const char *data, size_t len)
 	out->stage_len += len;
 	out->stage_lines++;
 	return 0;
-}
-
-int output_flush(struct output *out, uint64_t *ret_lost_lines)
-{
-	return output_stage_drain(out, ret_lost_lines);
 }
 
 int output_close(struct output *out, uint64_t *ret_lost_lines)
