@@ -16,7 +16,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 OUT := build
-PURE_MODULES := json timefmt format dns container options pathnorm dnscache proctable preflight
+PURE_MODULES := json timefmt format dns container options pathnorm dnscache proctable preflight text \
+	table writes cgroup
 PURE_SRCS := $(addprefix src/,$(addsuffix .c,$(PURE_MODULES)))
 DAEMON_SRCS := $(filter-out $(PURE_SRCS),$(wildcard src/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

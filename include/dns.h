@@ -26,7 +26,6 @@ struct dns_question {
 struct dns_answer {
 	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
-	uint32_t ttl;
 };
 
 /*

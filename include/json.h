@@ -53,7 +53,7 @@ void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len);
 		JSON_KEY(b, key);             \
 		json_write_string(b, s, len); \
 	} while (0)
-/* Left out when s is NULL, like json_field_cstr(). */
+/* Left out when s is NULL: the trace never makes up a value it does not have. */
 #define JSON_FIELD_CSTR(b, key, s)                                       \
 	do {                                                             \
 		const char *cstr_ = (s);                                 \
@@ -74,13 +74,6 @@ void json_write_string(struct json_buf *b, const char *s, size_t len);
 void json_write_u64(struct json_buf *b, uint64_t v);
 void json_write_i64(struct json_buf *b, int64_t v);
 void json_write_bool(struct json_buf *b, bool v);
-
-/* key + value shorthands */
-void json_field_string(struct json_buf *b, const char *key, const char *s, size_t len);
-void json_field_cstr(struct json_buf *b, const char *key, const char *s);
-void json_field_u64(struct json_buf *b, const char *key, uint64_t v);
-void json_field_i64(struct json_buf *b, const char *key, int64_t v);
-void json_field_bool(struct json_buf *b, const char *key, bool v);
 
 /* Appends a raw '\n' (end of a JSONL line). */
 void json_newline(struct json_buf *b);

@@ -34,7 +34,7 @@ struct options {
  */
 int options_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
 
-/* true when id matches SPEC.md: 1-128 of [A-Za-z0-9._-], not starting with '-', not . or .. */
+/* true when id follows the --job-id rules: 1-128 of [A-Za-z0-9._-], not starting with '-', not . or .. */
 bool options_job_id_valid(const char *id);
 
 void options_print_usage(FILE *f);

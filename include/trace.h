@@ -21,7 +21,7 @@ enum trace_line_type {
 	LINE_FILE_OPEN,
 	LINE_FILE_WRITE,
 	LINE_TAMPER,
-	LINE_EVENT_TYPES, /* the types above are counted in trace_end */
+	LINE_EVENT_TYPES, /* the types above are event lines; all but tamper count in trace_end */
 	LINE_TRACE_START = LINE_EVENT_TYPES,
 	LINE_EVENTS_LOST,
 	LINE_TRACE_END,
@@ -80,8 +80,6 @@ struct trace {
 	struct trace_stop stop;
 	struct trace_signal_sender signal_senders[TRACE_SIGNALS]; /* the last sender of each */
 };
-
-const char *trace_line_type_name(enum trace_line_type type);
 
 void trace_init(struct trace *t, const char *job_id, struct output *out);
 void trace_free(struct trace *t);

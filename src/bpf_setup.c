@@ -94,7 +94,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 	}
 	skel->rodata->self_tgid = p->self_tgid;
 	skel->rodata->filter_traced = p->filter_traced;
-	skel->rodata->wakeup_bytes = p->ringbuf_bytes / 8;
+	skel->rodata->wakeup_bytes = p->ringbuf_bytes / TRACERD_WAKEUP_FRACTION;
 	bpf_map__set_max_entries(skel->maps.events, p->ringbuf_bytes);
 	/* Hash maps are preallocated and locked: the scope map only when there is a scope. */
 	if (!p->filter_traced)
@@ -147,10 +147,28 @@ int bpf_setup_watch_output(struct tracerd_bpf *skel, int fd)
 	return 0;
 }
 
+struct ring_buffer *bpf_setup_ring_buffer_new(struct tracerd_bpf *skel,
+					      int (*fn)(void *ctx, void *data, size_t size),
+					      void *ctx)
+{
+	return ring_buffer__new(bpf_map__fd(skel->maps.events), fn, ctx, NULL);
+}
+
+int bpf_setup_take_write_totals(void *skel, const struct write_key *key,
+				struct write_totals *totals)
+{
+	struct bpf_map *map = ((struct tracerd_bpf *)skel)->maps.write_totals;
+
+	if (bpf_map__lookup_elem(map, key, sizeof(*key), totals, sizeof(*totals), 0) < 0)
+		return -errno;
+	bpf_map__delete_elem(map, key, sizeof(*key), 0);
+	return 0;
+}
+
 int bpf_setup_read_lost(struct tracerd_bpf *skel, uint64_t *lost)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	uint64_t *values = calloc(ncpus, sizeof(*values));
+	struct rec_lost *values = calloc(ncpus, sizeof(*values));
 
 	if (!values)
 		return -ENOMEM;
@@ -159,8 +177,10 @@ int bpf_setup_read_lost(struct tracerd_bpf *skel, uint64_t *lost)
 		if (bpf_map__lookup_elem(skel->maps.lost, &type, sizeof(type), values,
 					 sizeof(*values) * ncpus, 0) < 0)
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			lost[type] += values[cpu];
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			for (int cause = 0; cause < REC_LOST_CAUSES; cause++)
+				lost[type] += values[cpu].cause[cause];
+		}
 	}
 	free(values);
 	return 0;

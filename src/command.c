@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Runs in the child: waits for the release byte, then becomes the command. */
 static void __attribute__((noreturn))
 command_child(int wait_fd, char **argv, const sigset_t *orig_mask, bool stdout_to_stderr)
@@ -26,7 +28,7 @@ command_child(int wait_fd, char **argv, const sigset_t *orig_mask, bool stdout_t
 	close(wait_fd);
 	execvp(argv[0], argv);
 	status = errno == ENOENT ? 127 : 126;
-	fprintf(stderr, "tracerd: cannot run '%s': %s\n", argv[0], strerror(errno));
+	log_msg("cannot run '%s': %s", argv[0], strerror(errno));
 	_exit(status);
 }
 

@@ -38,6 +38,9 @@ static bool has_prefix(const char *s, size_t len, const char *prefix, size_t pre
 	return len >= prefix_len && !memcmp(s, prefix, prefix_len);
 }
 
+/* A prefix spelled in the code: its length counted by the compiler. */
+#define HAS_LITERAL_PREFIX(s, len, literal) has_prefix(s, len, literal, sizeof(literal) - 1)
+
 /*
  * Where the id starts in one path component, or NULL. "crio-conmon-<id>.scope" and
  * "libpod-conmon-<id>.scope" fail because "conmon-<id>" is not 64 hex characters.
@@ -49,8 +52,8 @@ static const char *component_id(const char *name, size_t len)
 
 	if (is_hex_id(name, len))
 		return name;
-	if (has_prefix(name, len, "crio-conmon-", 12) ||
-	    has_prefix(name, len, "libpod-conmon-", 14))
+	if (HAS_LITERAL_PREFIX(name, len, "crio-conmon-") ||
+	    HAS_LITERAL_PREFIX(name, len, "libpod-conmon-"))
 		return NULL;
 	/* cgroupfs-driven CRI-O names the directory "crio-<id>", without ".scope". */
 	if (len > suffix_len && !memcmp(name + len - suffix_len, scope_suffix, suffix_len))

@@ -6,7 +6,7 @@
  */
 #include "daemon.h"
 
-#include <bpf/libbpf.h>
+#include <bpf/libbpf.h> /* ring_buffer__consume */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,11 +24,12 @@
 
 #include "bpf_setup.h"
 #include "command.h"
+#include "log.h"
 #include "privileges.h"
 #include "records.h"
-#include "tracerd.skel.h"
 
 #define TICK_MS 100 /* drain period when the kernel does not wake us */
+#define EPOLL_BATCH 4 /* the ring buffer, the signalfd and the timerfd: all at once */
 
 struct daemon {
 	const struct options *opts;
@@ -36,6 +37,7 @@ struct daemon {
 	struct ring_buffer *ring;
 	struct trace trace;
 	struct records records;
+	struct cgroup_cache *cgroups;
 	struct command cmd;
 	bool has_command;
 	int command_status;
@@ -59,25 +61,13 @@ static int ring_record(void *ctx, void *data, size_t size)
 
 static void daemon_collect_losses(struct daemon *d)
 {
-	static const enum loss_reason reason_of_record[REC_TYPE_MAX] = {
-		[REC_EXEC] = LOSS_PROCESS_EXEC,
-		[REC_EXIT] = LOSS_PROCESS_EXIT,
-		[REC_CONNECT] = LOSS_NET_CONNECT,
-		[REC_DNS] = LOSS_DNS_QUERY,
-		[REC_OPEN] = LOSS_FILE_OPEN,
-		[REC_WRITE_FIRST] = LOSS_FILE_WRITE,
-		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE,
-		[REC_TAMPER] = LOSS_TAMPER,
-		[REC_FORK] = LOSS_CWD,
-		[REC_CHDIR] = LOSS_CWD,
-	};
 	uint64_t kernel[REC_TYPE_MAX];
 	uint64_t by_reason[LOSS_REASONS] = { 0 };
 
 	if (bpf_setup_read_lost(d->skel, kernel) < 0)
 		return;
 	for (int type = 1; type < REC_TYPE_MAX; type++)
-		by_reason[reason_of_record[type]] += kernel[type];
+		by_reason[records_loss_reason(type)] += kernel[type];
 	/* The kernel counters are totals: keep the daemon's own reasons as they are. */
 	for (int i = 0; i <= LOSS_CWD; i++) {
 		if (by_reason[i] > d->trace.lost[i])
@@ -168,10 +158,10 @@ static void daemon_signal(struct daemon *d)
 
 static int daemon_loop(struct daemon *d)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[EPOLL_BATCH];
 
 	while (!d->stopping) {
-		int n = epoll_wait(d->epoll_fd, ev, 4, -1);
+		int n = epoll_wait(d->epoll_fd, ev, EPOLL_BATCH, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -257,7 +247,9 @@ static int pid_file_write(const char *path)
 	return err;
 }
 
-/* systemd Type=notify: READY=1 once tracing is live. */
+/* systemd Type=notify: READY=1 once tracing is live (sd_notify(3)'s protocol). */
+#define SD_READY "READY=1"
+
 static void systemd_notify_ready(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -274,16 +266,8 @@ static void systemd_notify_ready(void)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	sendto(fd, SD_READY, sizeof(SD_READY) - 1, MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
 	close(fd);
-}
-
-static void log_error(const char *what, const char *why, int err)
-{
-	if (why)
-		fprintf(stderr, "tracerd: %s: %s\n", what, why);
-	else
-		fprintf(stderr, "tracerd: %s: %s\n", what, strerror(-err));
 }
 
 /* Everything up to "tracing is live": BPF loaded and attached, the file created. */
@@ -308,7 +292,7 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 		log_error("cannot load the BPF programs", why, err);
 		return err;
 	}
-	d->ring = ring_buffer__new(bpf_map__fd(d->skel->maps.events), ring_record, d, NULL);
+	d->ring = bpf_setup_ring_buffer_new(d->skel, ring_record, d);
 	if (!d->ring) {
 		err = -errno;
 		log_error("cannot open the ring buffer", NULL, err);
@@ -316,26 +300,31 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 	}
 	err = output_open(d->opts->out_path, d->opts->force, ret_out, &why);
 	if (err) {
-		fprintf(stderr, "tracerd: cannot create --out '%s': %s\n", d->opts->out_path, why);
+		log_msg("cannot create --out '%s': %s", d->opts->out_path, why);
 		return err;
 	}
-	return bpf_setup_watch_output(d->skel, output_fd(*ret_out));
+	err = bpf_setup_watch_output(d->skel, output_fd(*ret_out));
+	if (err)
+		log_error("cannot tell the kernel which file is the trace", NULL, err);
+	return err;
 }
 
 static int daemon_records_init(struct daemon *d)
 {
-	int err = cgroup_cache_new(&d->records.cgroups);
+	struct records_config cfg = {
+		.trace = &d->trace,
+		.take_write_totals = bpf_setup_take_write_totals,
+		.take_write_totals_ctx = d->skel,
+	};
+	int err = cgroup_cache_new(&d->cgroups);
 
-	if (!err)
-		err = write_table_new(&d->records.writes);
-	if (!err)
-		err = dns_cache_new(&d->records.dns);
-	if (!err)
-		err = proc_table_new(&d->records.procs);
-	d->records.trace = &d->trace;
+	if (err)
+		return err;
+	cfg.cgroups = d->cgroups;
 	if (strcmp(d->opts->out_path, "-") != 0)
-		d->records.output_path = realpath(d->opts->out_path, NULL);
-	d->records.write_totals_fd = bpf_map__fd(d->skel->maps.write_totals);
+		cfg.output_path = realpath(d->opts->out_path, NULL);
+	err = records_init(&d->records, &cfg);
+	free((char *)cfg.output_path);
 	return err;
 }
 
@@ -381,7 +370,7 @@ static void daemon_finish(struct daemon *d)
 	trace_write_end(&d->trace);
 	trace_flush(&d->trace);
 	if (output_close(d->trace.out, &dropped) < 0)
-		fprintf(stderr, "tracerd: the trace could not be written completely\n");
+		log_msg("the trace could not be written completely");
 	d->trace.out = NULL;
 }
 
@@ -393,11 +382,8 @@ static void daemon_cleanup(struct daemon *d)
 		output_close(d->trace.out, &dropped);
 	}
 	trace_free(&d->trace);
-	write_table_free(d->records.writes);
-	cgroup_cache_free(d->records.cgroups);
-	dns_cache_free(d->records.dns);
-	proc_table_free(d->records.procs);
-	free((char *)d->records.output_path);
+	records_free(&d->records);
+	cgroup_cache_free(d->cgroups);
 	ring_buffer__free(d->ring);
 	if (d->skel)
 		bpf_setup_destroy(d->skel);
@@ -441,9 +427,9 @@ int daemon_run(const struct options *opts)
 	if (err)
 		goto cleanup;
 	d.live = true;
-	err = privileges_drop(cgroup_cache_root_fd(d.records.cgroups), d.has_command);
+	err = privileges_drop(cgroup_cache_root_fd(d.cgroups), d.has_command);
 	if (err)
-		fprintf(stderr, "tracerd: warning: cannot drop privileges: %s\n", strerror(-err));
+		log_msg("warning: cannot drop privileges: %s", strerror(-err));
 	err = daemon_loop(&d);
 	if (err) {
 		log_error("event loop failed", NULL, err);

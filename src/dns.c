@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "dns.h"
+#include "text.h"
 
 #define DNS_HEADER_LEN 12
 #define DNS_QUESTION_FIXED_LEN 4 /* qtype, qclass */
@@ -31,37 +32,15 @@ static uint16_t read_u16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint32_t read_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* The dotted text of a name being read. */
-struct name_text {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static int name_text_put(struct name_text *t, const char *s, size_t n)
-{
-	if (n >= t->size - t->len)
-		return -EINVAL;
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-	return 0;
-}
-
 /* RFC 4343 escaping keeps a name printable and keeps "a.b" apart from the label "a\.b". */
-static int name_text_put_label(struct name_text *t, const uint8_t *label, size_t n)
+static int name_put_label(struct text *t, const uint8_t *label, size_t n)
 {
 	char esc[4];
 	size_t i;
 	int err;
 
 	if (t->len) {
-		err = name_text_put(t, ".", 1);
+		err = text_put(t, ".", 1);
 		if (err)
 			return err;
 	}
@@ -71,15 +50,15 @@ static int name_text_put_label(struct name_text *t, const uint8_t *label, size_t
 		if (c == '.' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			err = name_text_put(t, esc, 2);
+			err = text_put(t, esc, 2);
 		} else if (c < 0x21 || c > 0x7e) {
 			esc[0] = '\\';
 			esc[1] = (char)('0' + c / 100);
 			esc[2] = (char)('0' + c / 10 % 10);
 			esc[3] = (char)('0' + c % 10);
-			err = name_text_put(t, esc, 4);
+			err = text_put(t, esc, 4);
 		} else {
-			err = name_text_put(t, (const char *)&c, 1);
+			err = text_put(t, (const char *)&c, 1);
 		}
 		if (err)
 			return err;
@@ -93,12 +72,11 @@ static int name_text_put_label(struct name_text *t, const uint8_t *label, size_t
  * pointer. A pointer must point before itself, which with the jump limit rules out
  * loops, and the name's labels may total 255 bytes.
  */
-static int dns_read_name(const uint8_t *msg, size_t len, size_t off, struct name_text *text,
+static int dns_read_name(const uint8_t *msg, size_t len, size_t off, struct text *text,
 			 size_t *ret_next)
 {
 	size_t pos = off, wire_len = 0, next = 0;
 	unsigned int jumps = 0;
-	int err;
 
 	for (;;) {
 		uint8_t c;
@@ -130,18 +108,13 @@ static int dns_read_name(const uint8_t *msg, size_t len, size_t off, struct name
 			break;
 		if (len - pos - 1 < c)
 			return -EINVAL;
-		if (text) {
-			err = name_text_put_label(text, msg + pos + 1, c);
-			if (err)
-				return err;
-		}
+		/* Escapes can make a legal name too long for its text: treated as malformed. */
+		if (text && name_put_label(text, msg + pos + 1, c) < 0)
+			return -EINVAL;
 		pos += 1 + (size_t)c;
 	}
-	if (text && text->len == 0) {
-		err = name_text_put(text, ".", 1);
-		if (err)
-			return err;
-	}
+	if (text && text->len == 0 && text_put(text, ".", 1) < 0)
+		return -EINVAL;
 	*ret_next = jumps ? next : pos + 1;
 	return 0;
 }
@@ -150,7 +123,7 @@ static int dns_read_name(const uint8_t *msg, size_t len, size_t off, struct name
 static int dns_read_question(const uint8_t *msg, size_t len, struct dns_question *q,
 			     size_t *ret_next)
 {
-	struct name_text text = { .buf = q->name, .size = sizeof(q->name) };
+	struct text text = TEXT_INIT(q->name, sizeof(q->name));
 	size_t off;
 	int err;
 
@@ -198,8 +171,8 @@ static int dns_skip_questions(const uint8_t *msg, size_t len, unsigned int count
 }
 
 /* Stores the record's address when it is an A or AAAA record of class IN. */
-static int dns_store_address(uint16_t type, uint16_t class, uint32_t ttl, const uint8_t *rdata,
-			     uint16_t rdlength, struct dns_answer *a, size_t *count)
+static int dns_store_address(uint16_t type, uint16_t class, const uint8_t *rdata, uint16_t rdlength,
+			     struct dns_answer *a, size_t *count)
 {
 	size_t addr_len;
 
@@ -218,7 +191,6 @@ static int dns_store_address(uint16_t type, uint16_t class, uint32_t ttl, const 
 		return -EINVAL;
 	memset(a->addr, 0, sizeof(a->addr));
 	memcpy(a->addr, rdata, addr_len);
-	a->ttl = ttl;
 	(*count)++;
 	return 0;
 }
@@ -235,7 +207,6 @@ static int dns_read_answers(const uint8_t *msg, size_t len, size_t off, unsigned
 
 	for (i = 0; i < ancount && *count < max; i++) {
 		uint16_t type, class, rdlength;
-		uint32_t ttl;
 
 		err = dns_read_name(msg, len, off, NULL, &off);
 		if (err)
@@ -244,13 +215,11 @@ static int dns_read_answers(const uint8_t *msg, size_t len, size_t off, unsigned
 			return -EINVAL;
 		type = read_u16(msg + off);
 		class = read_u16(msg + off + 2);
-		ttl = read_u32(msg + off + 4);
 		rdlength = read_u16(msg + off + 8);
 		off += DNS_RR_FIXED_LEN;
 		if (len - off < rdlength)
 			return -EINVAL;
-		err = dns_store_address(type, class, ttl, msg + off, rdlength, &answers[*count],
-					count);
+		err = dns_store_address(type, class, msg + off, rdlength, &answers[*count], count);
 		if (err)
 			return err;
 		off += rdlength;

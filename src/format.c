@@ -18,36 +18,7 @@
 #include <asm/fcntl.h>
 
 #include "format.h"
-
-/* A bounded string builder: it counts what did not fit so the caller can say -ENOSPC. */
-struct text {
-	char *buf;
-	size_t size;
-	size_t len;
-	bool overflow;
-};
-
-static void text_add(struct text *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (t->overflow || n >= t->size - t->len) {
-		t->overflow = true;
-		return;
-	}
-	memcpy(t->buf + t->len, s, n + 1);
-	t->len += n;
-}
-
-static int text_finish(struct text *t)
-{
-	if (t->overflow) {
-		if (t->size)
-			t->buf[0] = '\0';
-		return -ENOSPC;
-	}
-	return (int)t->len;
-}
+#include "text.h"
 
 struct open_flag_name {
 	uint32_t bit;
@@ -110,7 +81,7 @@ static const char *access_mode_name(uint32_t flags)
 
 int format_open_flags(uint32_t flags, char *buf, size_t buflen)
 {
-	struct text t = { .buf = buf, .size = buf ? buflen : 0 };
+	struct text t = TEXT_INIT(buf, buflen);
 	uint32_t rest, bit, unknown = 0;
 	const char *name;
 	char hex[16];
@@ -190,7 +161,7 @@ static const struct dns_type_name dns_type_names[] = {
 
 int format_dns_qtype(uint16_t qtype, char *buf, size_t buflen)
 {
-	struct text t = { .buf = buf, .size = buf ? buflen : 0 };
+	struct text t = TEXT_INIT(buf, buflen);
 	char generic[sizeof("TYPE65535")];
 	size_t i;
 

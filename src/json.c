@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "text.h"
 
 #define JSON_BUF_INITIAL_CAP 4096
 
@@ -16,23 +17,11 @@
 #define JSON_ESCAPE_MAX 6
 
 /* 20 digits for UINT64_MAX, one for the sign. */
-#define JSON_INT_MAX_DIGITS 21
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
 static const char hex_digits[] = "0123456789abcdef";
-
-static const char digit_pairs[] = "00010203040506070809"
-				  "10111213141516171819"
-				  "20212223242526272829"
-				  "30313233343536373839"
-				  "40414243444546474849"
-				  "50515253545556575859"
-				  "60616263646566676869"
-				  "70717273747576777879"
-				  "80818283848586878889"
-				  "90919293949596979899";
 
 /* Bytes that end a run copied verbatim: they need an escape or a UTF-8 check. */
 static const unsigned char json_special[256] = {
@@ -368,32 +357,11 @@ void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len)
 	json_terminate(b);
 }
 
-/* Writes v's digits ending just before end; returns where they start. */
-static char *u64_to_decimal(uint64_t v, char *end)
-{
-	char *p = end;
-
-	while (v >= 100) {
-		unsigned int pair = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		*--p = digit_pairs[pair + 1];
-		*--p = digit_pairs[pair];
-	}
-	if (v >= 10) {
-		*--p = digit_pairs[v * 2 + 1];
-		*--p = digit_pairs[v * 2];
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
-
 static void json_put_number(struct json_buf *b, uint64_t magnitude, bool negative)
 {
-	char digits[JSON_INT_MAX_DIGITS];
+	char digits[DECIMAL_MAX_LEN + 1];
 	char *end = digits + sizeof(digits);
-	char *start = u64_to_decimal(magnitude, end);
+	char *start = decimal_before(end, magnitude);
 	size_t n;
 
 	if (negative)
@@ -430,36 +398,4 @@ void json_write_bool(struct json_buf *b, bool v)
 	memcpy(b->data + b->len, text, n);
 	b->len += n;
 	json_terminate(b);
-}
-
-void json_field_string(struct json_buf *b, const char *key, const char *s, size_t len)
-{
-	json_key(b, key);
-	json_write_string(b, s, len);
-}
-
-/* A NULL value leaves the field out: the trace never makes up a value it does not have. */
-void json_field_cstr(struct json_buf *b, const char *key, const char *s)
-{
-	if (!s)
-		return;
-	json_field_string(b, key, s, strlen(s));
-}
-
-void json_field_u64(struct json_buf *b, const char *key, uint64_t v)
-{
-	json_key(b, key);
-	json_write_u64(b, v);
-}
-
-void json_field_i64(struct json_buf *b, const char *key, int64_t v)
-{
-	json_key(b, key);
-	json_write_i64(b, v);
-}
-
-void json_field_bool(struct json_buf *b, const char *key, bool v)
-{
-	json_key(b, key);
-	json_write_bool(b, v);
 }

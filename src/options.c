@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The command line (SPEC.md, "Command line"). Parsing only: nothing is opened here, so
+ * The command line (README.md, "Usage"). Parsing only: nothing is opened here, so
  * that bad usage exits 2 before any file exists. Messages name the option and what a
  * valid value looks like, because the reader is usually fixing a CI workflow file.
  */

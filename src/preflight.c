@@ -40,11 +40,13 @@ static int check_capabilities(uint64_t caps, char *why, size_t len)
 	if (has_cap(caps, CAP_SYS_ADMIN) || (bpf && perfmon))
 		return 0;
 	if (!bpf && !perfmon)
-		snprintf(why, len, "tracerd must run as root (it loads BPF programs; CAP_BPF with "
-				   "CAP_PERFMON also does): try sudo");
+		snprintf(why, len,
+			 "tracerd must run as root (it loads BPF programs; CAP_BPF with "
+			 "CAP_PERFMON also does): try sudo");
 	else
-		snprintf(why, len, "tracerd has %s but not %s: it needs both (or root) to load "
-				   "its BPF programs",
+		snprintf(why, len,
+			 "tracerd has %s but not %s: it needs both (or root) to load "
+			 "its BPF programs",
 			 bpf ? "CAP_BPF" : "CAP_PERFMON", bpf ? "CAP_PERFMON" : "CAP_BPF");
 	return -EPERM;
 }
@@ -52,22 +54,26 @@ static int check_capabilities(uint64_t caps, char *why, size_t len)
 static int check_kernel(const struct preflight_facts *f, char *why, size_t len)
 {
 	if (!f->has_btf) {
-		snprintf(why, len, "this kernel (%s) has no BTF (/sys/kernel/btf/vmlinux): tracerd "
-				   "needs Linux " PREFLIGHT_MIN_KERNEL " or later built with "
-				   "CONFIG_DEBUG_INFO_BTF=y",
+		snprintf(why, len,
+			 "this kernel (%s) has no BTF (/sys/kernel/btf/vmlinux): tracerd "
+			 "needs Linux " PREFLIGHT_MIN_KERNEL " or later built with "
+			 "CONFIG_DEBUG_INFO_BTF=y",
 			 f->release);
 		return -ENOTSUP;
 	}
 	if (!f->has_ringbuf) {
-		snprintf(why, len, "this kernel (%s) has no BPF ring buffer: tracerd needs Linux "
-				   PREFLIGHT_MIN_KERNEL " or later",
-			 f->release);
+		snprintf(
+			why, len,
+			"this kernel (%s) has no BPF ring buffer: tracerd needs Linux " PREFLIGHT_MIN_KERNEL
+			" or later",
+			f->release);
 		return -ENOTSUP;
 	}
 	if (f->lockdown == LOCKDOWN_CONFIDENTIALITY) {
-		snprintf(why, len, "kernel lockdown is in confidentiality mode: it forbids BPF "
-				   "programs to read kernel memory, which tracing needs (boot with "
-				   "lockdown=integrity, or without lockdown)");
+		snprintf(why, len,
+			 "kernel lockdown is in confidentiality mode: it forbids BPF "
+			 "programs to read kernel memory, which tracing needs (boot with "
+			 "lockdown=integrity, or without lockdown)");
 		return -EPERM;
 	}
 	return 0;

@@ -1,26 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Decode and enrich: each ring buffer record is checked against its own sizes, joined
+ * with what earlier records told (working directories, DNS answers, containers, first
+ * writes) and written as one trace line, or kept for a later one.
+ */
 #include "records.h"
 
-#include <bpf/bpf.h>
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "dns.h"
 #include "format.h"
 #include "pathnorm.h"
-
-/* Writes v in decimal ending at end; returns where it starts. No snprintf on the hot path. */
-static char *decimal_before(char *end, uint64_t v)
-{
-	do {
-		*--end = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	return end;
-}
+#include "text.h"
 
 /* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
 static void json_write_exec_id(struct json_buf *b, uint32_t pid, uint64_t exec_ns)
@@ -129,9 +126,8 @@ static void records_write_entry_flush(struct records *r, struct write_entry *e, 
 {
 	struct write_totals totals;
 
-	if (bpf_map_lookup_elem(r->write_totals_fd, &e->key, &totals) < 0)
+	if (r->take_write_totals(r->take_write_totals_ctx, &e->key, &totals) < 0)
 		return; /* already reported by a close record */
-	bpf_map_delete_elem(r->write_totals_fd, &e->key);
 	records_file_write_line(r, &e->header, boot_ns, e->path, e->path_len, e->flags, &totals);
 }
 
@@ -146,11 +142,12 @@ static int records_exit(struct records *r, const struct rec_exit *rec)
 		free(e);
 	}
 	records_begin(r, LINE_PROCESS_EXIT, &rec->h, rec->h.timestamp_ns);
-	if ((status & 0x7f) == 0)
-		JSON_FIELD_U64(b, "exit_code", (status >> 8) & 0xff);
+	/* The kernel's exit_code is a wait(2) status. */
+	if (WIFEXITED(status))
+		JSON_FIELD_U64(b, "exit_code", WEXITSTATUS(status));
 	else
-		JSON_FIELD_U64(b, "signal", status & 0x7f);
-	JSON_FIELD_TRUE_IF(b, "core_dumped", status & 0x80);
+		JSON_FIELD_U64(b, "signal", WTERMSIG(status));
+	JSON_FIELD_TRUE_IF(b, "core_dumped", WCOREDUMP(status));
 	JSON_FIELD_U64(b, "duration_ns", rec->duration_ns);
 	trace_line_end(r->trace, LINE_PROCESS_EXIT);
 	proc_table_remove(r->procs, rec->h.pid);
@@ -266,10 +263,6 @@ static int records_dns(struct records *r, const struct rec_dns *rec, size_t size
 	return records_dns_message(r, rec, rec->payload, rec->len);
 }
 
-#define PIPEFS_MAGIC 0x50495045
-#define SOCKFS_MAGIC 0x534F434B
-#define ANON_INODE_FS_MAGIC 0x09041934
-
 /*
  * A file of no mount, named as /proc/PID/fd names it: "pipe:[ino]", "socket:[ino]",
  * "anon_inode:[name]"; others (a memfd: "/memfd:name") keep the path walked.
@@ -342,7 +335,7 @@ static int records_write_path_from_first(struct records *r, const struct rec_wri
 	return 0;
 }
 
-static int records_write(struct records *r, const struct rec_write *rec, size_t size)
+static int records_file_write(struct records *r, const struct rec_write *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
 	const char *path = rec->data + rec->path.off;
@@ -457,14 +450,71 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 	case REC_CHDIR:
 		return records_chdir(r, data, size);
 	default:
-		return records_write(r, data, size);
+		return records_file_write(r, data, size);
 	}
 }
 
+enum loss_reason records_loss_reason(uint16_t rec_type)
+{
+	static const enum loss_reason reason_of_record[REC_TYPE_MAX] = {
+		[REC_EXEC] = LOSS_PROCESS_EXEC,
+		[REC_EXIT] = LOSS_PROCESS_EXIT,
+		[REC_CONNECT] = LOSS_NET_CONNECT,
+		[REC_DNS] = LOSS_DNS_QUERY,
+		[REC_OPEN] = LOSS_FILE_OPEN,
+		[REC_WRITE_FIRST] = LOSS_FILE_WRITE,
+		[REC_WRITE_CLOSE] = LOSS_FILE_WRITE,
+		[REC_TAMPER] = LOSS_TAMPER,
+		[REC_FORK] = LOSS_CWD,
+		[REC_CHDIR] = LOSS_CWD,
+	};
+
+	if (rec_type == 0 || rec_type >= REC_TYPE_MAX)
+		return LOSS_DECODE_ERROR;
+	return reason_of_record[rec_type];
+}
+
+/*
+ * A record that does not decode is a decode_error; one the daemon had no memory to keep
+ * (a first write, a working directory) is a loss of its own type.
+ */
 void records_handle(struct records *r, const void *data, size_t size)
 {
-	if (records_dispatch(r, data, size) < 0)
+	const struct rec_header *h = data;
+	int err = records_dispatch(r, data, size);
+
+	if (err == -ENOMEM)
+		trace_lost_add(r->trace, records_loss_reason(h->type), 1);
+	else if (err < 0)
 		trace_lost_add(r->trace, LOSS_DECODE_ERROR, 1);
+}
+
+int records_init(struct records *r, const struct records_config *cfg)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->trace = cfg->trace;
+	r->cgroups = cfg->cgroups;
+	r->take_write_totals = cfg->take_write_totals;
+	r->take_write_totals_ctx = cfg->take_write_totals_ctx;
+	err = write_table_new(&r->writes);
+	if (!err)
+		err = dns_cache_new(&r->dns);
+	if (!err)
+		err = proc_table_new(&r->procs);
+	if (!err && cfg->output_path && !(r->output_path = strdup(cfg->output_path)))
+		err = -ENOMEM;
+	return err;
+}
+
+void records_free(struct records *r)
+{
+	write_table_free(r->writes);
+	dns_cache_free(r->dns);
+	proc_table_free(r->procs);
+	free(r->output_path);
+	memset(r, 0, sizeof(*r));
 }
 
 void records_finish(struct records *r)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "timefmt.h"
 
 static const char *const line_type_names[LINE_TYPES] = {
@@ -36,9 +37,11 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 	[LOSS_WRITE_ERROR] = "write_error",
 };
 
-const char *trace_line_type_name(enum trace_line_type type)
+/* by_type's keys: names from the tables above, valid JSON as they are. */
+static void json_field_u64_named(struct json_buf *b, const char *key, uint64_t v)
 {
-	return line_type_names[type];
+	json_key(b, key);
+	json_write_u64(b, v);
 }
 
 static uint64_t clock_ns(clockid_t clock)
@@ -96,14 +99,15 @@ static void trace_write_failed(struct trace *t, int err, uint64_t lines)
 {
 	t->lost[LOSS_WRITE_ERROR] += lines;
 	if (!t->write_error_logged) {
-		fprintf(stderr, "tracerd: cannot write the trace: %s; counting what is lost\n",
-			strerror(-err));
+		log_msg("cannot write the trace: %s; counting what is lost", strerror(-err));
 		t->write_error_logged = true;
 	}
 }
 
 void trace_line_end(struct trace *t, enum trace_line_type type)
 {
+	int err;
+
 	json_object_end(&t->line);
 	json_newline(&t->line);
 	if (t->line.oom) {
@@ -112,33 +116,35 @@ void trace_line_end(struct trace *t, enum trace_line_type type)
 	}
 	if (!output_fits(t->out, t->line.len))
 		trace_flush(t);
-	if (output_append(t->out, t->line.data, t->line.len) < 0) {
-		trace_write_failed(t, -E2BIG, 1);
+	err = output_append(t->out, t->line.data, t->line.len);
+	if (err) {
+		trace_write_failed(t, err, 1);
 		return;
 	}
 	t->staged[type]++;
 }
 
-static void json_field_file_line(struct json_buf *b, const char *key, const char *path)
+/* The first line of a small file (boot_id), without its trailing newline. */
+/* The first line of a small file (boot_id), without its trailing newline; its length. */
+static size_t file_first_line(const char *path, char *buf, size_t size)
 {
-	char buf[256];
 	FILE *f = fopen(path, "re");
 	size_t n;
 
 	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return 0;
+	n = fread(buf, 1, size, f);
 	fclose(f);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
-	if (n > 0)
-		json_field_string(b, key, buf, n);
+	return n;
 }
 
 void trace_write_start(struct trace *t)
 {
-	char host[256];
+	char host[256], boot_id[64];
 	struct utsname uts;
+	size_t n;
 
 	trace_line_begin(t, LINE_TRACE_START, t->start_boot_ns);
 	if (gethostname(host, sizeof(host)) == 0) {
@@ -148,7 +154,9 @@ void trace_write_start(struct trace *t)
 	if (uname(&uts) == 0)
 		JSON_FIELD_CSTR(&t->line, "kernel", uts.release);
 	JSON_FIELD_CSTR(&t->line, "version", TRACERD_VERSION);
-	json_field_file_line(&t->line, "boot_id", "/proc/sys/kernel/random/boot_id");
+	n = file_first_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	if (n > 0)
+		JSON_FIELD_STRING(&t->line, "boot_id", boot_id, n);
 	trace_line_end(t, LINE_TRACE_START);
 }
 
@@ -182,7 +190,7 @@ void trace_report_losses(struct trace *t)
 	json_object_begin(&t->line);
 	for (int i = 0; i < LOSS_REASONS; i++) {
 		if (delta[i])
-			json_field_u64(&t->line, loss_reason_names[i], delta[i]);
+			json_field_u64_named(&t->line, loss_reason_names[i], delta[i]);
 	}
 	json_object_end(&t->line);
 	trace_line_end(t, LINE_EVENTS_LOST);
@@ -247,7 +255,8 @@ void trace_write_end(struct trace *t)
 	json_object_begin(&t->line);
 	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
 		if (t->lines[i] + t->staged[i] && i != LINE_TAMPER)
-			json_field_u64(&t->line, line_type_names[i], t->lines[i] + t->staged[i]);
+			json_field_u64_named(&t->line, line_type_names[i],
+					     t->lines[i] + t->staged[i]);
 	}
 	json_object_end(&t->line);
 	JSON_FIELD_U64(&t->line, "lost", losses_total(t->lost));

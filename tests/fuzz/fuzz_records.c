@@ -3,7 +3,9 @@
  * libFuzzer target for records.c, the first code to read what the kernel sends: whatever
  * bytes arrive as a ring buffer record, nothing reads outside them and every line that
  * comes out, through trace.c, json.c and output.c's gzip members, is one valid JSON
- * object (jansson, duplicate keys refused).
+ * object (jansson, duplicate keys refused) that its line type's schema in schemas/ accepts:
+ * every field's JSON type, range and pattern, required fields present, no field the
+ * schema does not name (schema_check.c).
  *
  * Each input is handled twice: as it is (the header's size must match, as a real record's
  * does) and with the header's size set to the input's, so that the fuzzer reaches the
@@ -29,12 +31,25 @@
 #include <zlib.h>
 
 #include "records.h"
+#include "schema_check.h"
+
+/* run.sh passes the source tree's schemas/. */
+#ifndef FUZZ_SCHEMA_DIR
+#define FUZZ_SCHEMA_DIR "schemas"
+#endif
 
 static struct output *out;
 static int read_fd = -1;
 static struct trace trace;
 static struct records records;
-static unsigned long inputs;
+
+static int take_write_totals(void *ctx, const struct write_key *key, struct write_totals *totals);
+
+static struct records_config config = {
+	.trace = &trace,
+	.output_path = "/var/lib/tracerd/fuzz-job.jsonl.gz",
+	.take_write_totals = take_write_totals,
+};
 
 static void fail(const char *what, const void *data, size_t len)
 {
@@ -51,8 +66,12 @@ static void setup(void)
 {
 	char path[] = "/tmp/fuzz_records-XXXXXX";
 	const char *why = NULL;
-	int fd = mkstemp(path);
+	char schema_why[512];
+	int fd;
 
+	if (schema_check_load(FUZZ_SCHEMA_DIR, schema_why, sizeof(schema_why)) < 0)
+		fail("cannot load the schemas", schema_why, strlen(schema_why));
+	fd = mkstemp(path);
 	if (fd < 0 || close(fd) < 0 || unlink(path) < 0)
 		fail("cannot make a temporary name", path, strlen(path));
 	if (output_open(path, false, &out, &why) < 0)
@@ -62,12 +81,27 @@ static void setup(void)
 	if (read_fd < 0)
 		fail("cannot read the output back", path, strlen(path));
 	trace_init(&trace, "fuzz-job", out);
-	records.trace = &trace;
-	records.write_totals_fd = -1; /* no kernel map: lookups fail as for a gone process */
-	records.output_path = "/var/lib/tracerd/fuzz-job.jsonl.gz";
+	/* No cgroupfs: container ids come from exec records only, never from this machine. */
+	if (cgroup_cache_new_at(&config.cgroups, -1) < 0)
+		abort();
 }
 
-/* Every line of the decompressed members: an object with a string "type", '\n' ended. */
+/*
+ * The kernel's write totals, made up from the key: files of odd pointers were already
+ * reported by a close record, the others flush with totals, so both paths are fuzzed.
+ */
+static int take_write_totals(void *ctx, const struct write_key *key, struct write_totals *totals)
+{
+	if (key->file & 1)
+		return -ENOENT;
+	totals->bytes = key->file >> 1;
+	totals->writes = key->pid;
+	totals->inode = 0;
+	totals->path_sent = 1;
+	return 0;
+}
+
+/* Every line of the decompressed members: '\n' ended, and what its type's schema allows. */
 static void check_lines(const char *text, size_t len)
 {
 	size_t start = 0;
@@ -76,6 +110,7 @@ static void check_lines(const char *text, size_t len)
 		fail("output does not end with a newline", text, len);
 	for (size_t i = 0; i < len; i++) {
 		json_error_t error;
+		char why[1024];
 		json_t *v;
 
 		if (text[i] != '\n')
@@ -85,8 +120,12 @@ static void check_lines(const char *text, size_t len)
 			       &error);
 		if (!v)
 			fail(error.text, text + start, i - start);
-		if (!json_is_object(v) || !json_is_string(json_object_get(v, "type")))
-			fail("not an object with a type", text + start, i - start);
+		if (!json_is_object(v))
+			fail("not an object", text + start, i - start);
+		if (schema_check_line(v, why, sizeof(why)) < 0) {
+			fprintf(stderr, "fuzz_records: the schema refuses a line: %s\n", why);
+			fail("line", text + start, i - start);
+		}
 		json_decref(v);
 		start = i + 1;
 	}
@@ -150,16 +189,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (read_fd < 0)
 		setup();
-	/* Fresh per-input state, except the cgroup cache, which looks ids up in cgroupfs. */
-	if (inputs++ % 4096 == 0) {
-		cgroup_cache_free(records.cgroups);
-		if (cgroup_cache_new(&records.cgroups) < 0)
-			abort();
-	}
-	if (write_table_new(&records.writes) < 0 || dns_cache_new(&records.dns) < 0 ||
-	    proc_table_new(&records.procs) < 0)
+	if (records_init(&records, &config) < 0)
 		abort();
-	memset(records.tcp_prefix_pending, 0, sizeof(records.tcp_prefix_pending));
 
 	if (size >= 2 && data[0] == 0xff && data[1] == 0xff) {
 		/*
@@ -182,12 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	trace_report_losses(&trace);
 	trace_flush(&trace);
 	check_output();
-	write_table_free(records.writes);
-	dns_cache_free(records.dns);
-	proc_table_free(records.procs);
-	records.writes = NULL;
-	records.dns = NULL;
-	records.procs = NULL;
+	records_free(&records);
 	return 0;
 }
 

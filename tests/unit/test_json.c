@@ -117,22 +117,24 @@ static void test_event_line(void **state)
 
 	json_buf_init(&b);
 	json_object_begin(&b);
-	json_field_cstr(&b, "type", "process_exec");
-	json_field_u64(&b, "pid", 4242);
-	json_field_i64(&b, "ret", -115);
+	JSON_FIELD_CSTR(&b, "type", "process_exec");
+	JSON_FIELD_U64(&b, "pid", 4242);
+	JSON_FIELD_I64(&b, "ret", -115);
 	json_key(&b, "args");
 	json_array_begin(&b);
 	json_write_string(&b, "sh", 2);
 	json_write_string(&b, "-c", 2);
 	json_write_string(&b, "echo hi", 7);
 	json_array_end(&b);
-	json_field_bool(&b, "args_truncated", false);
+	JSON_KEY(&b, "args_truncated");
+	json_write_bool(&b, false);
 	json_key(&b, "by_type");
 	json_object_begin(&b);
-	json_field_u64(&b, "dns_query", 3);
-	json_field_u64(&b, "file_open", 0);
+	JSON_FIELD_U64(&b, "dns_query", 3);
+	JSON_FIELD_U64(&b, "file_open", 0);
 	json_object_end(&b);
-	json_field_bool(&b, "exe_memfd", true);
+	JSON_KEY(&b, "exe_memfd");
+	json_write_bool(&b, true);
 	json_key(&b, "empty");
 	json_array_begin(&b);
 	json_array_end(&b);
@@ -179,11 +181,11 @@ static void test_lines_do_not_share_commas(void **state)
 
 	json_buf_init(&b);
 	json_object_begin(&b);
-	json_field_u64(&b, "a", 1);
+	JSON_FIELD_U64(&b, "a", 1);
 	json_object_end(&b);
 	json_newline(&b);
 	json_object_begin(&b);
-	json_field_u64(&b, "b", 2);
+	JSON_FIELD_U64(&b, "b", 2);
 	json_object_end(&b);
 	json_newline(&b);
 	assert_string_equal(b.data, "{\"a\":1}\n{\"b\":2}\n");
@@ -197,13 +199,14 @@ static void test_field_shorthands(void **state)
 
 	json_buf_init(&b);
 	json_object_begin(&b);
-	json_field_string(&b, "s", "a\0b", 3);
-	json_field_cstr(&b, "missing", NULL);
-	json_field_cstr(&b, "c", "x");
-	json_field_i64(&b, "i", INT64_MIN);
+	JSON_FIELD_STRING(&b, "s", "a\0b", 3);
+	JSON_FIELD_CSTR(&b, "missing", NULL);
+	JSON_FIELD_CSTR(&b, "c", "x");
+	JSON_FIELD_I64(&b, "i", INT64_MIN);
 	/* jansson stops at INT64_MAX; UINT64_MAX is checked in test_numbers_exact. */
-	json_field_u64(&b, "u", INT64_MAX);
-	json_field_bool(&b, "t", true);
+	JSON_FIELD_U64(&b, "u", INT64_MAX);
+	JSON_KEY(&b, "t");
+	json_write_bool(&b, true);
 	json_object_end(&b);
 	assert_string_equal(b.data, "{\"s\":\"a\\u0000b\",\"c\":\"x\",\"i\":-9223372036854775808,"
 				    "\"u\":9223372036854775807,\"t\":true}");
@@ -217,7 +220,8 @@ static void test_key_escaped(void **state)
 
 	json_buf_init(&b);
 	json_object_begin(&b);
-	json_field_u64(&b, "we\"ird\n", 1);
+	json_key(&b, "we\"ird\n");
+	json_write_u64(&b, 1);
 	json_object_end(&b);
 	assert_string_equal(b.data, "{\"we\\\"ird\\n\":1}");
 	assert_valid_json(b.data, b.len);
