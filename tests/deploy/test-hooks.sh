@@ -204,6 +204,28 @@ check "... keeps the complete trace" bash -c \
 check "... and says so" grep -q "upload failed" "$work/noup.err"
 rm -f "/var/lib/tracerd/gh-$run3-1-hooks-guest.jsonl.gz" "/var/lib/tracerd/gh-$run3-1-hooks-guest.repo"
 
+# 8. An ephemeral VM's units: tracerd-collect@ starts tracerd@ with it, and its stop (a
+# poweroff, or an explicit stop) stops the trace first, then uploads it.
+python3 "$top/tests/deploy/putserver.py" "$work/store" "$work/port2" &
+server=$!
+for _ in $(seq 100); do [ -s "$work/port2" ] && break; sleep 0.1; done
+read -r port <"$work/port2"
+sed -i "s|^url = .*|url = http://127.0.0.1:$port/eph/{key}|" "$conf"
+printf 'repo = acme_vm\n' >>"$conf"
+eph="eph-$run"
+if systemctl cat tracerd-collect@.service >/dev/null 2>&1; then
+	systemctl start "tracerd@$eph.service" "tracerd-collect@$eph.service"
+	check "tracerd-collect@ starts tracerd@" systemctl is-active --quiet "tracerd@$eph.service"
+	systemctl stop "tracerd-collect@$eph.service"
+	check "stopping tracerd-collect@ stops tracerd@" \
+		test "$(systemctl is-active "tracerd@$eph.service")" != active
+	check "... then uploads the complete trace" bash -c "gzip -dc \
+		'$work/store/eph/date=$(date -u +%F)/repo=acme_vm/$eph.jsonl.gz' | tail -n 1 | grep -q trace_end"
+	check "... and removes the local copy" [ ! -e "/var/lib/tracerd/$eph.jsonl.gz" ]
+else
+	check "tracerd-collect@.service is installed" false
+fi
+
 if [ "$fail" -ne 0 ]; then
 	for f in "$work"/*.err; do
 		echo "--- $(basename "$f")"

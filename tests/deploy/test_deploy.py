@@ -260,6 +260,15 @@ class Upload(unittest.TestCase):
         self.assertEqual(r.returncode, 75)
         self.assertTrue(os.path.exists(self.trace))
 
+    def test_repo_setting(self):
+        with open(self.conf, "w") as f:
+            f.write("repo = acme_from_conf\n")
+        r = run([UPLOAD, "--print-key", self.trace], {"TRACERD_UPLOAD_CONF": self.conf})
+        self.assertEqual(r.stdout.strip(),
+                         "date=2026-11-05/repo=acme_from_conf/gh-1-1-build.jsonl.gz")
+        r = run([UPLOAD, "--print-key", self.trace], {"TRACERD_UPLOAD_CONF": "/dev/null"})
+        self.assertEqual(r.stdout.strip(), "date=2026-11-05/repo=unknown/gh-1-1-build.jsonl.gz")
+
     def test_nothing_configured(self):
         r = self.upload()
         self.assertEqual(r.returncode, 3)
