@@ -10,7 +10,7 @@ seconds=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/reader/fuzz
 CLANG=${CLANG:-clang}
-flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -DTRACERD_VERSION=\"fuzz\" -I$root/reader
+flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -I$root/reader
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 # Every reader module but the command-line front ends.
 srcs=""
