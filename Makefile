@@ -16,9 +16,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 OUT := build
-PURE_MODULES := json timefmt format dns container options pathnorm dnscache proctable preflight text \
-	table writes cgroup
-PURE_SRCS := $(addprefix src/,$(addsuffix .c,$(PURE_MODULES)))
+# The daemon proper needs the kernel: the entry point, the loop, BPF loading, privileges, the
+# command. Every other module is unit-tested without one (tests/unit/test_<module>.c).
+DAEMON_MODULES := main daemon bpf_setup privileges command
+PURE_SRCS := $(filter-out $(addprefix src/,$(addsuffix .c,$(DAEMON_MODULES))),$(wildcard src/*.c))
 DAEMON_SRCS := $(filter-out $(PURE_SRCS),$(wildcard src/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -84,7 +85,7 @@ $(OUT)/tracerd: $(DAEMON_OBJS) $(EXTRA_OBJS)
 # Unit tests link every pure module; each test_<module>.c exercises one of them.
 $(OUT)/tests/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(PURE_SRCS)) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -ljansson -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson -ldeflate -lz -o $@
 
 unit: $(UNIT_TESTS)
 	$(Q)tests/run-unit.sh $(UNIT_TESTS)

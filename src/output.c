@@ -33,7 +33,7 @@ struct output {
 static int output_create(const char *path, bool force, const char **ret_why)
 {
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, OUTPUT_MODE);
 	if (fd >= 0 || errno != EEXIST || !force)
@@ -51,19 +51,20 @@ static int output_create(const char *path, bool force, const char **ret_why)
 done:
 	if (fd >= 0)
 		return fd;
-	if (errno == EEXIST) {
+	err = -errno; /* before lstat() below can change errno */
+	if (err == -EEXIST) {
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 			*ret_why = "it is a symlink (never followed)";
 		else
 			*ret_why = "it already exists (use --force to replace it)";
-	} else if (errno == ENOENT) {
+	} else if (err == -ENOENT) {
 		*ret_why = "its directory does not exist";
-	} else if (errno == ELOOP) {
+	} else if (err == -ELOOP) {
 		*ret_why = "it is a symlink (never followed)";
 	} else {
-		*ret_why = strerror(errno);
+		*ret_why = strerror(-err);
 	}
-	return -errno;
+	return err;
 }
 
 int output_open(const char *path, bool force, struct output **ret_out, const char **ret_why)

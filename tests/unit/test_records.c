@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * records.c through its entry point, records_handle(), with records built the way the BPF
+ * programs lay them out: the lines they become, what one record leaves for the next, and
+ * how a record that cannot be used is counted.
+ */
+#include <errno.h>
+#include <linux/magic.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "records.h"
+
+static struct capture cap;
+static struct trace trace;
+static struct records records;
+static struct cgroup_cache *cgroups;
+static unsigned int takes; /* calls of the write-totals callback */
+
+/* The kernel's map, as the daemon sees it: one entry, taken once. */
+static struct write_key kernel_key = { .pid = 500, .file = 0xf00 };
+static bool kernel_has_totals;
+
+static int take_totals(void *ctx, const struct write_key *key, struct write_totals *totals)
+{
+	takes++;
+	if (!kernel_has_totals || memcmp(key, &kernel_key, sizeof(*key)) != 0)
+		return -ENOENT;
+	kernel_has_totals = false;
+	*totals = (struct write_totals){ .bytes = 4096, .writes = 2 };
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct records_config cfg = {
+		.trace = &trace,
+		.output_path = "/var/lib/tracerd/job.jsonl.gz",
+		.take_write_totals = take_totals,
+	};
+
+	capture_open(&cap);
+	trace_init(&trace, "job", cap.out);
+	assert_int_equal(cgroup_cache_new_at(&cgroups, -1), 0);
+	cfg.cgroups = cgroups;
+	assert_int_equal(records_init(&records, &cfg), 0);
+	takes = 0;
+	kernel_has_totals = false;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	records_free(&records);
+	cgroup_cache_free(cgroups);
+	trace_free(&trace);
+	capture_close(&cap);
+	return 0;
+}
+
+static size_t finish(void)
+{
+	trace_flush(&trace);
+	return capture_read(&cap);
+}
+
+static struct rec_header header(uint16_t type, size_t size, uint32_t pid)
+{
+	struct rec_header h = {
+		.type = type,
+		.size = (uint16_t)size,
+		.pid = pid,
+		.tid = pid,
+		.ppid = 1,
+		.timestamp_ns = 1000,
+		.exec_ns = 777,
+		.cgroup_id = 1,
+	};
+
+	strcpy(h.comm, "sh");
+	return h;
+}
+
+/* Appends a string to a record's data area; returns its reference. */
+static struct rec_str put(char *data, size_t *used, const char *s, size_t len)
+{
+	struct rec_str ref = { .off = (uint16_t)*used, .len = (uint16_t)len };
+
+	memcpy(data + *used, s, len);
+	*used += len;
+	return ref;
+}
+
+static void exec_record(uint32_t pid, const char *cwd)
+{
+	static const char args[] = "sh\0-c\0echo hi"; /* the last one cut: no NUL */
+	union {
+		struct rec_exec rec;
+		char bytes[1024];
+	} u = { 0 };
+	size_t used = 0;
+
+	u.rec.filename = put(u.rec.data, &used, "/bin/sh", 7);
+	u.rec.exe = put(u.rec.data, &used, "/usr/bin/dash", 13);
+	u.rec.cwd = put(u.rec.data, &used, cwd, strlen(cwd));
+	u.rec.args = put(u.rec.data, &used, args, sizeof(args) - 1);
+	u.rec.cgroup = put(u.rec.data, &used, "", 0);
+	u.rec.flags = EXEC_HAS_PARENT | EXEC_ARGS_TRUNCATED;
+	u.rec.parent_exec_ns = 55;
+	u.rec.h = header(REC_EXEC, sizeof(u.rec) + used, pid);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+}
+
+static void test_exec_line(void **state)
+{
+	json_t *ex, *args;
+
+	exec_record(500, "/work");
+	assert_int_equal(finish(), 1);
+	ex = capture_find(&cap, "process_exec", 0);
+	assert_non_null(ex);
+	assert_int_equal(capture_int(ex, "pid"), 500);
+	assert_string_equal(capture_str(ex, "comm"), "sh");
+	assert_string_equal(capture_str(ex, "exec_id"), "500-777");
+	assert_string_equal(capture_str(ex, "parent_exec_id"), "1-55");
+	assert_string_equal(capture_str(ex, "filename"), "/bin/sh");
+	assert_string_equal(capture_str(ex, "exe"), "/usr/bin/dash");
+	assert_string_equal(capture_str(ex, "cwd"), "/work");
+	args = json_object_get(ex, "args");
+	assert_int_equal(json_array_size(args), 3);
+	assert_string_equal(json_string_value(json_array_get(args, 2)), "echo hi");
+	assert_true(json_is_true(json_object_get(ex, "args_truncated")));
+	assert_null(json_object_get(ex, "exe_memfd"));
+}
+
+static void exit_record(uint32_t pid, uint32_t status)
+{
+	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), pid), .duration_ns = 12345 };
+
+	rec.exit_code = status;
+	records_handle(&records, &rec, sizeof(rec));
+}
+
+static void test_exit_status(void **state)
+{
+	json_t *a, *b;
+
+	exit_record(501, 3 << 8);
+	exit_record(502, 9 | 0x80); /* killed by SIGKILL... with a core, as the kernel says */
+	assert_int_equal(finish(), 2);
+	a = capture_find(&cap, "process_exit", 0);
+	assert_int_equal(capture_int(a, "exit_code"), 3);
+	assert_null(json_object_get(a, "signal"));
+	assert_int_equal(capture_int(a, "duration_ns"), 12345);
+	b = capture_find(&cap, "process_exit", 1);
+	assert_int_equal(capture_int(b, "signal"), 9);
+	assert_null(json_object_get(b, "exit_code"));
+	assert_true(json_is_true(json_object_get(b, "core_dumped")));
+}
+
+static void open_record(uint32_t pid, const char *path, const char *base, uint32_t flags, int ret)
+{
+	union {
+		struct rec_open rec;
+		char bytes[512];
+	} u = { 0 };
+	size_t used = 0;
+
+	u.rec.path = put(u.rec.data, &used, path, strlen(path));
+	u.rec.base = put(u.rec.data, &used, base, strlen(base));
+	u.rec.flags = flags;
+	u.rec.ret = ret;
+	u.rec.open_flags = 01 | 0100; /* O_WRONLY|O_CREAT */
+	u.rec.h = header(REC_OPEN, sizeof(u.rec) + used, pid);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+}
+
+static void test_open_paths_and_cwd(void **state)
+{
+	json_t *a, *b;
+
+	exec_record(600, "/home/ci");
+	open_record(600, "../etc/./netrc", "/home/ci", OPEN_PATH_RELATIVE, -ENOENT);
+	open_record(600, "/tmp/out", "", 0, 3);
+	assert_int_equal(finish(), 3);
+	a = capture_find(&cap, "file_open", 0);
+	assert_string_equal(capture_str(a, "path"), "/home/etc/netrc");
+	assert_string_equal(capture_str(a, "flags"), "O_WRONLY|O_CREAT");
+	assert_int_equal(capture_int(a, "ret"), -ENOENT);
+	/* The exec told where the process was: every later line says so. */
+	assert_string_equal(capture_str(a, "cwd"), "/home/ci");
+	b = capture_find(&cap, "file_open", 1);
+	assert_string_equal(capture_str(b, "path"), "/tmp/out");
+	assert_int_equal(capture_int(b, "ret"), 3);
+}
+
+static void test_pseudo_file_names(void **state)
+{
+	union {
+		struct rec_open rec;
+		char bytes[256];
+	} u = { 0 };
+	size_t used = 0;
+
+	u.rec.path = put(u.rec.data, &used, "/", 1);
+	u.rec.flags = OPEN_PSEUDO;
+	u.rec.pseudo_magic = PIPEFS_MAGIC;
+	u.rec.pseudo_ino = 4242;
+	u.rec.ret = 5;
+	u.rec.h = header(REC_OPEN, sizeof(u.rec) + used, 700);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+	assert_int_equal(finish(), 1);
+	assert_string_equal(capture_str(capture_find(&cap, "file_open", 0), "path"), "pipe:[4242]");
+}
+
+static void write_record(uint16_t type, const char *path, uint32_t flags)
+{
+	union {
+		struct rec_write rec;
+		char bytes[256];
+	} u = { 0 };
+	size_t used = 0;
+
+	u.rec.key = kernel_key;
+	u.rec.path = put(u.rec.data, &used, path, strlen(path));
+	u.rec.flags = flags;
+	u.rec.totals = (struct write_totals){ .bytes = 10, .writes = 1 };
+	u.rec.h = header(type, sizeof(u.rec) + used, kernel_key.pid);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+}
+
+static void test_write_close_takes_the_first_path(void **state)
+{
+	json_t *w;
+
+	write_record(REC_WRITE_FIRST, "/tmp/build.log", 0);
+	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
+	records_finish(&records);
+	assert_int_equal(finish(), 1);
+	w = capture_find(&cap, "file_write", 0);
+	assert_string_equal(capture_str(w, "path"), "/tmp/build.log");
+	assert_int_equal(capture_int(w, "bytes"), 10);
+	assert_int_equal(capture_int(w, "writes"), 1);
+	assert_int_equal(takes, 0); /* the close record carried the totals */
+}
+
+static void test_write_flushed_at_exit_from_the_kernel_totals(void **state)
+{
+	json_t *w;
+
+	write_record(REC_WRITE_FIRST, "/tmp/left-open", 0);
+	kernel_has_totals = true;
+	exit_record(kernel_key.pid, 0);
+	assert_int_equal(finish(), 2);
+	w = capture_find(&cap, "file_write", 0);
+	assert_string_equal(capture_str(w, "path"), "/tmp/left-open");
+	assert_int_equal(capture_int(w, "bytes"), 4096);
+	assert_int_equal(capture_int(w, "writes"), 2);
+	assert_int_equal(takes, 1);
+	/* Taken once: nothing left for the end of the trace. */
+	records_finish(&records);
+	assert_int_equal(finish(), 2);
+}
+
+static void test_dns_answer_names_a_connect(void **state)
+{
+	static const uint8_t answer[] = {
+		0x12, 0x34, 0x81, 0x80, 0,   1, 0,   1,	  0,   0,   0, 0, /* header: 1 question, 1 answer */
+		4,    'r',  'e',  'p',	'o', 4, 't', 'e', 's', 't', 0, 0, 1,
+		0,    1, /* repo.test A IN */
+		0xc0, 12,   0,	  1,	0,   1, 0,   0,	  0,   60,  0, 4, 10,
+		1,    2,    3, /* A 10.1.2.3 */
+	};
+	struct rec_dns dns = { .h = header(REC_DNS, 0, 800) };
+	struct rec_connect conn = { .h = header(REC_CONNECT, sizeof(conn), 800) };
+	size_t size = offsetof(struct rec_dns, payload) + sizeof(answer);
+	json_t *c;
+
+	dns.h.size = (uint16_t)size;
+	dns.flags = DNS_RECEIVED;
+	dns.len = sizeof(answer);
+	memcpy(dns.payload, answer, sizeof(answer));
+	records_handle(&records, &dns, size);
+	conn.dst = (struct rec_net){ .family = AF_INET,
+				     .addr_family = AF_INET,
+				     .port = 443,
+				     .protocol = NET_PROTO_TCP,
+				     .addr = { 10, 1, 2, 3 } };
+	conn.ret = -115;
+	records_handle(&records, &conn, sizeof(conn));
+	assert_int_equal(finish(), 1);
+	c = capture_find(&cap, "net_connect", 0);
+	assert_string_equal(capture_str(c, "dst_addr"), "10.1.2.3");
+	assert_int_equal(capture_int(c, "dst_port"), 443);
+	assert_string_equal(capture_str(c, "protocol"), "tcp");
+	assert_string_equal(capture_str(c, "family"), "inet");
+	assert_string_equal(capture_str(c, "hostname"), "repo.test");
+	assert_int_equal(capture_int(c, "ret"), -115);
+}
+
+static void test_supervisor_stop_is_no_tamper(void **state)
+{
+	struct rec_tamper stop = { .h = header(REC_TAMPER, sizeof(stop), 1) };
+	struct rec_tamper sig = { .h = header(REC_TAMPER, sizeof(sig), 900) };
+
+	stop.action = TAMPER_SUPERVISOR_STOP;
+	stop.value = 15;
+	strcpy(stop.h.comm, "systemd");
+	records_handle(&records, &stop, sizeof(stop));
+	sig.action = TAMPER_SIGNAL;
+	sig.value = 10;
+	sig.target_pid = 42;
+	records_handle(&records, &sig, sizeof(sig));
+	assert_int_equal(finish(), 1);
+	assert_int_equal(capture_int(capture_find(&cap, "tamper", 0), "signal"), 10);
+	assert_int_equal(trace.signal_senders[15].pid, 1);
+	assert_string_equal(trace.signal_senders[15].comm, "systemd");
+	assert_int_equal(trace.signal_senders[10].pid, 900);
+}
+
+static void test_bad_records_are_counted(void **state)
+{
+	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), 1) };
+	struct rec_header unknown = header(REC_TYPE_MAX, sizeof(unknown), 1);
+	union {
+		struct rec_open rec;
+		char bytes[64];
+	} u = { 0 };
+
+	rec.h.size = sizeof(rec) + 1; /* says more than it holds */
+	records_handle(&records, &rec, sizeof(rec));
+	records_handle(&records, &rec, 3); /* not even a header */
+	records_handle(&records, &unknown, sizeof(unknown));
+	u.rec.h = header(REC_OPEN, sizeof(u.rec) + 4, 1);
+	u.rec.path = (struct rec_str){ .off = 2, .len = 10 }; /* past the data */
+	records_handle(&records, &u, sizeof(u.rec) + 4);
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 4);
+}
+
+static void test_loss_reasons(void **state)
+{
+	assert_int_equal(records_loss_reason(REC_EXEC), LOSS_PROCESS_EXEC);
+	assert_int_equal(records_loss_reason(REC_WRITE_CLOSE), LOSS_FILE_WRITE);
+	assert_int_equal(records_loss_reason(REC_CHDIR), LOSS_CWD);
+	assert_int_equal(records_loss_reason(REC_TAMPER), LOSS_TAMPER);
+	assert_int_equal(records_loss_reason(0), LOSS_DECODE_ERROR);
+	assert_int_equal(records_loss_reason(REC_TYPE_MAX), LOSS_DECODE_ERROR);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_exec_line),
+		T(test_exit_status),
+		T(test_open_paths_and_cwd),
+		T(test_pseudo_file_names),
+		T(test_write_close_takes_the_first_path),
+		T(test_write_flushed_at_exit_from_the_kernel_totals),
+		T(test_dns_answer_names_a_connect),
+		T(test_supervisor_stop_is_no_tamper),
+		T(test_bad_records_are_counted),
+		T(test_loss_reasons),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
