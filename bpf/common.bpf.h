@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What every program shares: the maps, the scope filter, the common record header and
- * the one way records leave the kernel (counted when they cannot).
+ * the one way records leave the kernel, record_submit() (counted when they cannot).
  */
 #ifndef TRACERD_COMMON_BPF_H
 #define TRACERD_COMMON_BPF_H
@@ -11,6 +11,7 @@
 
 /* Room for the biggest record plus the slack the verifier needs for masked offsets. */
 #define RECORD_BUF_SIZE (128 * 1024)
+#define RECORD_SIZE_MAX 0xffff /* rec_header.size is 16 bits */
 #define DATA_OFF_MASK 0xffff
 #define DATA_LEN_MASK 0x7fff
 
@@ -24,12 +25,12 @@ struct {
 	__uint(max_entries, 16 << 20); /* resized by the daemon (--ring-buffer-kb) */
 } events SEC(".maps");
 
-/* Records that could not be sent, per record type. */
+/* Records that could not be sent, per record type and cause (struct rec_lost). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, REC_TYPE_MAX);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct rec_lost);
 } lost SEC(".maps");
 
 /*
@@ -63,19 +64,12 @@ struct {
 	__type(value, struct record_buf);
 } record_scratch SEC(".maps");
 
-static __always_inline void *record_buf_get(void)
+static __always_inline void record_lost(__u32 type, enum rec_lost_cause cause)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec_lost *l = bpf_map_lookup_elem(&lost, &type);
 
-	return bpf_map_lookup_elem(&record_scratch, &cpu);
-}
-
-static __always_inline void lost_count(__u32 type)
-{
-	__u64 *n = bpf_map_lookup_elem(&lost, &type);
-
-	if (n)
-		*n += 1;
+	if (l && cause < REC_LOST_CAUSES)
+		l->cause[cause] += 1;
 }
 
 static __always_inline bool tracing_wanted(__u32 tgid)
@@ -92,27 +86,6 @@ static __always_inline bool current_wanted(void)
 	return tracing_wanted(bpf_get_current_pid_tgid() >> 32);
 }
 
-/*
- * Wakeups cost the reader microseconds each: let records accumulate and wake it only
- * past a fill threshold; its timer drains the rest.
- */
-static __always_inline __u64 ringbuf_wakeup_flag(void)
-{
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-/* Sends a record built in the scratch buffer; false (and counted) when it cannot. */
-static __always_inline bool record_output(void *rec, __u32 size, __u32 type)
-{
-	if (bpf_ringbuf_output(&events, rec, size & 0xffff, ringbuf_wakeup_flag())) {
-		lost_count(type);
-		return false;
-	}
-	return true;
-}
-
 /* The exec time of tgid's current image, or its start time if we never saw it exec. */
 static __always_inline __u64 process_exec_ns(__u32 tgid, struct task_struct *task)
 {
@@ -123,13 +96,21 @@ static __always_inline __u64 process_exec_ns(__u32 tgid, struct task_struct *tas
 	return BPF_CORE_READ(task, group_leader, start_boottime);
 }
 
-static __always_inline void header_fill(struct rec_header *h, __u16 type, __u32 size)
+/*
+ * Every record goes the same way: its buffer (this CPU's scratch buffer from
+ * record_start() for records with strings, the stack for small fixed ones), the common
+ * header (record_header_fill(), done by record_start()), its own fields, then
+ * record_submit(). Nothing else writes to the ring buffer.
+ */
+
+/* The common header, all but its size (record_submit() sets that). */
+static __always_inline void record_header_fill(struct rec_header *h, __u16 type)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 
 	h->type = type;
-	h->size = size;
+	h->size = 0;
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
 	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -139,6 +120,57 @@ static __always_inline void header_fill(struct rec_header *h, __u16 type, __u32 
 	h->exec_ns = process_exec_ns(h->pid, task);
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * A record of type in this CPU's scratch buffer, its header filled; NULL (counted) when
+ * there is no buffer. The next record_start() reuses the buffer: submit first.
+ */
+static __always_inline void *record_start(__u16 type)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec_header *h = bpf_map_lookup_elem(&record_scratch, &cpu);
+
+	if (!h) {
+		record_lost(type, REC_LOST_NO_SCRATCH);
+		return NULL;
+	}
+	record_header_fill(h, type);
+	return h;
+}
+
+/*
+ * Wakeups cost the reader microseconds each: let records accumulate and wake it only
+ * past wakeup_bytes; its timer drains the rest. Tamper evidence does not wait.
+ */
+static __always_inline __u64 record_wakeup_flag(__u16 type)
+{
+	if (type == REC_TAMPER || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * The one way out of the kernel: sets the header's size to size, the record's length in
+ * bytes, and copies the record into the ring buffer. False, and counted by type and
+ * cause, when it cannot.
+ */
+static __always_inline bool record_submit(struct rec_header *h, __u32 size)
+{
+	__u16 type = h->type;
+
+	if (size > RECORD_SIZE_MAX) {
+		record_lost(type, REC_LOST_TOO_LARGE);
+		return false;
+	}
+	h->size = size;
+	/* The mask repeats the check for the verifier: keep clang from dropping it. */
+	barrier_var(size);
+	if (bpf_ringbuf_output(&events, h, size & RECORD_SIZE_MAX, record_wakeup_flag(type))) {
+		record_lost(type, REC_LOST_RINGBUF_FULL);
+		return false;
+	}
+	return true;
 }
 
 static __always_inline struct file *fd_to_file(int fd)

@@ -65,11 +65,10 @@ static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct
 static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 					       struct open_args *a)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	char *data = rec->data;
-	struct file *dir;
+	struct file *dir = NULL;
+	int walk_flags;
 	long n;
-	int walk;
 
 	/* One byte more than kept: a string that fills it was longer than the limit. */
 	n = bpf_probe_read_user_str(&data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1, a->filename);
@@ -86,16 +85,14 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 		return;
 	rec->flags |= OPEN_PATH_RELATIVE;
 	if (a->dfd == AT_FDCWD) {
-		walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
-				 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+		walk_flags = path_put_cwd(data, off, &rec->base);
 	} else {
 		dir = fd_to_file(a->dfd);
 		if (!dir)
 			return;
-		walk = path_walk((__u64)BPF_CORE_READ(dir, f_path.dentry),
-				 (__u64)BPF_CORE_READ(dir, f_path.mnt));
+		walk_flags = path_put_file(data, off, dir, &rec->base);
 	}
-	if (path_copy(data, off, walk, &rec->base) & PATH_WALK_TRUNCATED)
+	if (walk_flags & PATH_WALK_TRUNCATED)
 		rec->flags |= OPEN_BASE_TRUNCATED;
 }
 
@@ -107,21 +104,19 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 static __always_inline bool write_record_output(__u16 type, struct write_key *key,
 						struct write_totals *totals, struct file *file)
 {
-	struct rec_write *rec = record_buf_get();
+	struct rec_write *rec = record_start(type);
 	__u32 off = 0;
 
 	if (!rec)
 		return false;
-	header_fill(&rec->h, type, 0);
 	rec->key = *key;
 	rec->totals = *totals;
 	rec->flags = file ? 0 : WRITE_PATH_FROM_FIRST;
 	rec->pad = 0;
 	rec->path.off = rec->path.len = 0;
-	if (file && path_of_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+	if (file && path_put_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
 		rec->flags |= WRITE_PATH_TRUNCATED;
-	rec->h.size = sizeof(*rec) + off;
-	return record_output(rec, sizeof(*rec) + off, type);
+	return record_submit(&rec->h, sizeof(*rec) + off);
 }
 
 /* Reports and forgets the totals of key, whose struct file was released and reused. */
@@ -160,10 +155,9 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 		write_forget_reused(file);
 		tamper_check_open(file, a.flags, ret);
 	}
-	rec = record_buf_get();
+	rec = record_start(REC_OPEN);
 	if (!rec)
 		return;
-	header_fill(&rec->h, REC_OPEN, 0);
 	rec->ret = ret;
 	rec->open_flags = a.flags;
 	rec->flags = 0;
@@ -172,7 +166,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	rec->path.off = rec->path.len = 0;
 	rec->base.off = rec->base.len = 0;
 	if (file) {
-		walk = path_of_file(rec->data, &off, file, &rec->path);
+		walk = path_put_file(rec->data, &off, file, &rec->path);
 		if (walk & PATH_WALK_TRUNCATED)
 			rec->flags |= OPEN_PATH_TRUNCATED;
 		/* /proc/PID/fd names these after their filesystem: pipe:[ino]... */
@@ -184,8 +178,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	} else {
 		open_put_requested(rec, &off, &a);
 	}
-	rec->h.size = sizeof(*rec) + off;
-	record_output(rec, sizeof(*rec) + off, REC_OPEN);
+	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
 static __always_inline void file_write_account(struct file *file, long ret)
@@ -209,7 +202,7 @@ static __always_inline void file_write_account(struct file *file, long ret)
 		/* Another thread of the process created it first: add to its totals. */
 		t = bpf_map_lookup_elem(&write_totals, &key);
 		if (!t) {
-			lost_count(REC_WRITE_CLOSE);
+			record_lost(REC_WRITE_CLOSE, REC_LOST_MAP_FULL);
 			return;
 		}
 		__sync_fetch_and_add(&t->bytes, ret);

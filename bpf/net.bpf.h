@@ -101,17 +101,13 @@ static __always_inline bool net_dest_from_sock(struct sock *sk, struct rec_net *
 
 static __always_inline void net_connect_output(struct rec_net *dst, long ret)
 {
-	struct rec_connect *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	struct rec_connect rec;
 
-	if (!rec) {
-		lost_count(REC_CONNECT);
-		return;
-	}
-	header_fill(&rec->h, REC_CONNECT, sizeof(*rec));
-	rec->dst = *dst;
-	rec->ret = ret;
-	rec->pad = 0;
-	bpf_ringbuf_submit(rec, ringbuf_wakeup_flag());
+	record_header_fill(&rec.h, REC_CONNECT);
+	rec.dst = *dst;
+	rec.ret = ret;
+	rec.pad = 0;
+	record_submit(&rec.h, sizeof(rec));
 }
 
 static __always_inline void net_connect(struct pt_regs *regs, long ret)
@@ -169,12 +165,11 @@ static __always_inline bool net_data_chunk(const struct net_data *d, int i, stru
 static __always_inline void net_dns_output(struct rec_net *peer, const struct net_data *d,
 					   __u64 total, __u16 flags)
 {
-	struct rec_dns *rec = record_buf_get();
+	struct rec_dns *rec = record_start(REC_DNS);
 	__u32 off = 0;
 
 	if (!rec)
 		return;
-	header_fill(&rec->h, REC_DNS, 0);
 	rec->dst = *peer;
 	rec->pad = 0;
 	for (int i = 0; i < IOV_MAX_SEEN && total > 0; i++) {
@@ -201,9 +196,7 @@ static __always_inline void net_dns_output(struct rec_net *peer, const struct ne
 		return;
 	rec->flags = total > 0 ? flags | DNS_TRUNCATED : flags;
 	rec->len = off;
-	off += __builtin_offsetof(struct rec_dns, payload);
-	rec->h.size = off;
-	record_output(rec, off, REC_DNS);
+	record_submit(&rec->h, __builtin_offsetof(struct rec_dns, payload) + off);
 }
 
 /*

@@ -16,7 +16,8 @@
 #define PATH_MAX_DEPTH 160
 #define NAME_MAX 255
 
-/* path_walk() result: the start offset in the low 16 bits, these above. */
+/* path_walk() result: the start offset in the low 16 bits, these flags above. */
+#define PATH_WALK_POS_MASK 0xffff
 #define PATH_WALK_TRUNCATED (1 << 16)
 #define PATH_WALK_PSEUDO (1 << 17) /* a dentry of no mount: memfd, pipe, anon inode */
 
@@ -121,34 +122,47 @@ done:
 }
 
 /*
- * Copies the result of path_walk() into a record's data area at *off, fills s and
- * advances *off. Returns the PATH_WALK_* flags.
+ * The path_put_*() functions append a path to a record's data area at *off, fill s and
+ * advance *off. They return the walk's PATH_WALK_* flags for the caller's record flags;
+ * a path that could not be walked or copied at all comes back empty and
+ * PATH_WALK_TRUNCATED.
  */
-static __always_inline int path_copy(char *data, __u32 *off, int walk, struct rec_str *s)
+static __always_inline int path_put_walked(char *data, __u32 *off, int walk, struct rec_str *s)
 {
 	struct path_buf *pb = path_buf_get();
-	__u32 pos = walk & 0xffff;
+	__u32 pos = walk & PATH_WALK_POS_MASK;
 	__u32 len = PATH_END - pos;
 
 	s->off = *off;
 	s->len = 0;
 	if (!pb || walk < 0 || pos >= PATH_END)
-		return 0;
+		return PATH_WALK_TRUNCATED;
 	if (bpf_probe_read_kernel(&data[*off & DATA_OFF_MASK], len & (PATH_BUF_SIZE - 1),
 				  &pb->buf[pos & PATH_POS_MASK]))
-		return 0;
+		return PATH_WALK_TRUNCATED;
 	s->len = len;
 	*off += len;
-	return walk & ~0xffff;
+	return walk & ~PATH_WALK_POS_MASK;
 }
 
-static __always_inline int path_of_file(char *data, __u32 *off, struct file *file,
-					struct rec_str *s)
+/* The path an open file was reached through. */
+static __always_inline int path_put_file(char *data, __u32 *off, struct file *file,
+					 struct rec_str *s)
 {
 	int walk = path_walk((__u64)BPF_CORE_READ(file, f_path.dentry),
 			     (__u64)BPF_CORE_READ(file, f_path.mnt));
 
-	return path_copy(data, off, walk, s);
+	return path_put_walked(data, off, walk, s);
+}
+
+/* The current task's working directory (what libbpf-tools' bpf_getcwd() gives). */
+static __always_inline int path_put_cwd(char *data, __u32 *off, struct rec_str *s)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	int walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+			     (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+
+	return path_put_walked(data, off, walk, s);
 }
 
 #endif

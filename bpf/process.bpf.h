@@ -13,43 +13,33 @@ static __always_inline void process_fork(struct task_struct *parent, struct task
 {
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
 	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
-	struct rec_fork *rec;
+	struct rec_fork rec;
 	__u8 one = 1;
 
 	if (child_tgid != BPF_CORE_READ(child, pid) || !tracing_wanted(parent_tgid))
 		return;
-	if (filter_traced)
-		bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY);
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		lost_count(REC_FORK);
-		return;
-	}
-	header_fill(&rec->h, REC_FORK, sizeof(*rec));
-	rec->child_pid = child_tgid;
-	rec->pad = 0;
-	bpf_ringbuf_submit(rec, ringbuf_wakeup_flag());
+	/* Out of the scope map, the child's whole tree would go unseen: count it. */
+	if (filter_traced && bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY))
+		record_lost(REC_FORK, REC_LOST_MAP_FULL);
+	record_header_fill(&rec.h, REC_FORK);
+	rec.child_pid = child_tgid;
+	rec.pad = 0;
+	record_submit(&rec.h, sizeof(rec));
 }
 
 /* chdir()/fchdir() succeeded: the new working directory, walked from the task. */
 static __always_inline void process_chdir(void)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct rec_chdir *rec = record_buf_get();
+	struct rec_chdir *rec = record_start(REC_CHDIR);
 	__u32 off = 0;
-	int walk;
 
 	if (!rec)
 		return;
-	header_fill(&rec->h, REC_CHDIR, 0);
 	rec->flags = 0;
 	rec->pad = 0;
-	walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
-			 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
-	if (path_copy(rec->data, &off, walk, &rec->cwd) & PATH_WALK_TRUNCATED)
+	if (path_put_cwd(rec->data, &off, &rec->cwd) & PATH_WALK_TRUNCATED)
 		rec->flags |= OPEN_PATH_TRUNCATED;
-	rec->h.size = sizeof(*rec) + off;
-	record_output(rec, sizeof(*rec) + off, REC_CHDIR);
+	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
 static __always_inline void exec_put_args(struct rec_exec *rec, __u32 *off,
@@ -94,7 +84,7 @@ static __always_inline void exec_put_filename(struct rec_exec *rec, __u32 *off,
 
 static __always_inline void exec_put_exe(struct rec_exec *rec, __u32 *off, struct file *file)
 {
-	int walk_flags = path_of_file(rec->data, off, file, &rec->exe);
+	int walk_flags = path_put_file(rec->data, off, file, &rec->exe);
 
 	if (walk_flags & PATH_WALK_TRUNCATED)
 		rec->flags |= EXEC_EXE_TRUNCATED;
@@ -104,15 +94,6 @@ static __always_inline void exec_put_exe(struct rec_exec *rec, __u32 *off, struc
 		else
 			rec->flags |= EXEC_EXE_DELETED;
 	}
-}
-
-static __always_inline void exec_put_cwd(struct rec_exec *rec, __u32 *off, struct task_struct *task)
-{
-	int walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
-			     (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
-
-	if (path_copy(rec->data, off, walk, &rec->cwd) & PATH_WALK_TRUNCATED)
-		rec->flags |= EXEC_CWD_TRUNCATED;
 }
 
 /* Appends a cgroup directory name at *off; returns its length. */
@@ -157,45 +138,41 @@ static __always_inline void process_exec(struct task_struct *task, struct linux_
 
 	if (!tracing_wanted(tgid))
 		return;
+	/* Out of the map, its events get an exec_id from its start time instead. */
 	if (bpf_map_update_elem(&exec_times, &tgid, &now, BPF_ANY))
-		lost_count(REC_EXEC);
-	rec = record_buf_get();
+		record_lost(REC_EXEC, REC_LOST_MAP_FULL);
+	rec = record_start(REC_EXEC);
 	if (!rec)
 		return;
-	header_fill(&rec->h, REC_EXEC, 0);
 	rec->parent_exec_ns = process_exec_ns(BPF_CORE_READ(parent, tgid), parent);
 	rec->flags = EXEC_HAS_PARENT;
 	rec->pad = 0;
 	exec_put_filename(rec, &off, bprm);
 	exec_put_exe(rec, &off, BPF_CORE_READ(bprm, file));
-	exec_put_cwd(rec, &off, task);
+	/* The exec tracepoint runs in the task itself: its cwd is the current one. */
+	if (path_put_cwd(rec->data, &off, &rec->cwd) & PATH_WALK_TRUNCATED)
+		rec->flags |= EXEC_CWD_TRUNCATED;
 	exec_put_cgroup(rec, &off, task);
 	/* Last: argv takes whatever room the paths left. */
 	exec_put_args(rec, &off, task);
-	rec->h.size = sizeof(*rec) + off;
-	record_output(rec, sizeof(*rec) + off, REC_EXEC);
+	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
 static __always_inline void process_exit(struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
-	struct rec_exit *rec;
+	struct rec_exit rec;
 
 	/* signal->live reaches zero in do_exit() before this tracepoint, in the last thread. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return;
 	if (!tracing_wanted(tgid))
 		goto forget;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		lost_count(REC_EXIT);
-		goto forget;
-	}
-	header_fill(&rec->h, REC_EXIT, sizeof(*rec));
-	rec->duration_ns = rec->h.timestamp_ns - BPF_CORE_READ(task, group_leader, start_boottime);
-	rec->exit_code = BPF_CORE_READ(task, exit_code);
-	rec->pad = 0;
-	bpf_ringbuf_submit(rec, ringbuf_wakeup_flag());
+	record_header_fill(&rec.h, REC_EXIT);
+	rec.duration_ns = rec.h.timestamp_ns - BPF_CORE_READ(task, group_leader, start_boottime);
+	rec.exit_code = BPF_CORE_READ(task, exit_code);
+	rec.pad = 0;
+	record_submit(&rec.h, sizeof(rec));
 forget:
 	bpf_map_delete_elem(&exec_times, &tgid);
 	bpf_map_delete_elem(&traced, &tgid);

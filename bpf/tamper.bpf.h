@@ -47,22 +47,20 @@ static __always_inline bool tamper_first_time(__u32 action, __s64 value)
 
 static __always_inline void tamper_output(__u32 action, __u32 target, __s64 value, __s64 ret)
 {
-	struct rec_tamper *rec;
+	struct rec_tamper rec;
 
 	if (!tamper_first_time(action, value))
 		return;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		lost_count(REC_TAMPER);
-		return;
-	}
-	header_fill(&rec->h, REC_TAMPER, sizeof(*rec));
-	rec->action = action;
-	rec->target_pid = target;
-	rec->value = value;
-	rec->ret = ret;
-	/* Evidence should not wait for the next drain. */
-	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+	/*
+	 * On the stack, not in the scratch buffer: a signal may be generated from an
+	 * interrupt while this CPU is building another record there.
+	 */
+	record_header_fill(&rec.h, REC_TAMPER);
+	rec.action = action;
+	rec.target_pid = target;
+	rec.value = value;
+	rec.ret = ret;
+	record_submit(&rec.h, sizeof(rec));
 }
 
 /* The signals that end a trace cleanly (the daemon's stop_signals). */

@@ -32,6 +32,24 @@ enum rec_type {
 	REC_TYPE_MAX,
 };
 
+/*
+ * Why the kernel could not send a record: the second dimension of the per-CPU lost map,
+ * which is keyed by enum rec_type and holds a struct rec_lost. The daemon sums the
+ * causes of each type into events_lost.by_type.
+ */
+enum rec_lost_cause {
+	REC_LOST_RINGBUF_FULL, /* no room in the ring buffer: the reader is behind */
+	REC_LOST_TOO_LARGE, /* longer than rec_header.size can say */
+	REC_LOST_NO_SCRATCH, /* no per-CPU buffer to build it in */
+	REC_LOST_MAP_FULL, /* state the event needs could not be kept in a kernel map */
+	REC_LOST_CAUSES,
+};
+
+/* The lost map's value: records of one type not sent, by cause. */
+struct rec_lost {
+	__u64 cause[REC_LOST_CAUSES];
+};
+
 /* A string in the record's data area. */
 struct rec_str {
 	__u16 off;
