@@ -18,6 +18,13 @@
 #define TRACERD_DNS_PAYLOAD_MAX 1280 /* DNS message bytes copied per query or answer */
 #define TRACERD_CGROUP_NAME_MAX 256 /* cgroup directory names sent with an exec */
 
+/*
+ * The kernel wakes the reader once 1/TRACERD_WAKEUP_FRACTION of the ring buffer is
+ * pending (the BPF side's wakeup_bytes); the reader's timer drains the rest. Fewer
+ * wakeups, each draining a batch: a wakeup costs the reader microseconds.
+ */
+#define TRACERD_WAKEUP_FRACTION 8
+
 enum rec_type {
 	REC_EXEC = 1,
 	REC_EXIT,
