@@ -255,6 +255,24 @@ class Upload(unittest.TestCase):
         with open(final, "rb") as f:
             self.assertEqual(f.read(), self.data)
 
+    def test_directory_planted_partition(self):
+        # A partition directory someone else could write into: refused, trace kept.
+        dest = os.path.join(self.tmp, "nfs")
+        part = os.path.join(dest, "date=2026-11-05", "repo=acme_web")
+        os.makedirs(part)
+        os.chmod(part, 0o777)
+        r = self.upload(conf="dir = %s\n" % dest)
+        self.assertEqual(r.returncode, 75)
+        self.assertIn("writable by others", r.stderr)
+        self.assertEqual(os.listdir(part), [])
+        self.assertTrue(os.path.exists(self.trace))
+        os.chmod(part, 0o755)
+        os.rmdir(part)
+        os.symlink(self.tmp, part)
+        r = self.upload(conf="dir = %s\n" % dest)
+        self.assertEqual(r.returncode, 75)
+        self.assertIn("is a symlink", r.stderr)
+
     def test_directory_unwritable(self):
         r = self.upload(conf="dir = /proc/tracerd-no-such-dir\n")
         self.assertEqual(r.returncode, 75)
