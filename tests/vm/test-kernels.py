@@ -21,6 +21,7 @@ build/vm/matrix.md) and a closing line "kernels: N passed, N failed"; exits 1 on
 """
 
 import argparse
+import concurrent.futures
 import os
 import re
 import shutil
@@ -36,27 +37,20 @@ VM = os.path.join(REPO, "build", "vm")
 # the tests in it that exercise the most kernel-facing code per second of TCG time. Names
 # are test ids or unique prefixes of them (run.py -k matches substrings).
 SUBSET = {
-    "cli": ["test_cli.test_bad_usage", "test_cli.test_out_stdout",
-            "test_cli.test_preflight_privileges"],
-    "exec": ["test_exec.test_exec_tricky_args", "test_exec.test_exec_paths_and_uid",
-             "test_exec.test_fexecve_memfd_and_deleted_binary",
-             "test_exec.test_cwd_on_every_event"],
-    "exit": ["test_exec.test_exit_code", "test_exec.test_exit_killed_by_signal",
-             "test_truth.test_truth_exec_from_thread_is_not_an_exit"],
+    "cli": ["test_cli.test_bad_usage", "test_cli.test_preflight_privileges"],
+    "exec": ["test_exec.test_exec_tricky_args",
+             "test_exec.test_fexecve_memfd_and_deleted_binary"],
+    "exit": ["test_exec.test_exit_code", "test_exec.test_exit_killed_by_signal"],
     "fork": ["test_truth.test_truth_vfork_posix_spawn",
              "test_truth.test_truth_scope_command_mode_double_fork"],
-    "files": ["test_files.test_open_syscall_variants", "test_files.test_openat_dirfd",
+    "files": ["test_files.test_open_syscall_variants",
               "test_truth.test_truth_path_relative_dotdot_symlinks"],
-    "writes": ["test_files.test_write_syscall_variants", "test_files.test_write_dup_and_fork"],
-    "net": ["test_net.test_tcp_connect_ipv4", "test_net.test_tcp_connect_ipv6",
-            "test_net.test_udp_first_datagram_per_destination"],
-    "dns": ["test_dns.test_dns_dig_udp", "test_dns.test_dns_sendmmsg",
-            "test_dns.test_dns_getaddrinfo_then_curl"],
+    "writes": ["test_files.test_write_syscall_variants"],
+    "net": ["test_net.test_tcp_connect_ipv6", "test_net.test_udp_first_datagram_per_destination"],
+    "dns": ["test_dns.test_dns_dig_udp", "test_dns.test_dns_getaddrinfo_then_curl"],
     "tamper": ["test_scenarios.test_daemon_tamper"],
-    "daemon": ["test_scenarios.test_daemon_mode",
-               "test_scenarios.test_command_mode_traces_only_its_tree"],
+    "daemon": ["test_scenarios.test_command_mode_traces_only_its_tree"],
     "reliability": ["test_reliability.test_clean_stop_drains_everything",
-                    "test_reliability.test_crash_kill9_keeps_flushed_events",
                     "test_reliability.test_privileges_dropped_once_live",
                     "test_reliability.test_no_refused_syscalls_without_cgroup2"],
 }
@@ -111,8 +105,9 @@ def run_kernel(dist, tests, filters, args, tracerd):
     res = os.path.join(VM, "results", f"{dist}-amd64")
     os.makedirs(res, exist_ok=True)
     argv = [os.path.join(HERE, "run-guest.sh"), "-q", "-t", str(args.timeout), "-c",
-            str(args.cpus), "-r", res, "-e", "TRACERD_E2E=required", "-e",
-            f"TRACERD={tracerd}", kdir, "/usr/bin/python3", "tests/e2e/run.py"]
+            str(args.cpus), "-r", res, "-e", "TRACERD_E2E=required",
+            "-e", "TRACERD_E2E_TIME_SCALE=5", "-e", f"TRACERD={tracerd}", kdir,
+            "/usr/bin/python3", "tests/e2e/run.py"]
     for f in filters:
         argv += ["-k", f]
     print(f"== {dist} ({release}): {len(tests)} tests in a 2 GiB, {args.cpus}-vCPU TCG guest",
@@ -166,8 +161,10 @@ def main():
     ap.add_argument("--kernels", default="bullseye bookworm trixie")
     ap.add_argument("--archs", default="amd64 arm64")
     ap.add_argument("--all", action="store_true", help="the whole suite, not the subset")
-    ap.add_argument("--timeout", type=int, default=900, help="per guest, boot included")
+    ap.add_argument("--timeout", type=int, default=1200, help="per guest, boot included")
     ap.add_argument("--cpus", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="guests at once (each is 2 vCPUs: 1 on a 2-core machine)")
     args = ap.parse_args()
     kernels = args.kernels.replace(",", " ").split()
     archs = args.archs.replace(",", " ").split()
@@ -197,8 +194,12 @@ def main():
 
     runs = []
     if "amd64" in archs:
+        # Fetch first (apt, one at a time), then boot: a download never eats guest time.
         for dist in kernels:
-            runs.append(run_kernel(dist, tests, filters, args, tracerd))
+            sh([os.path.join(HERE, "fetch-kernel.sh"), dist, "amd64"])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            runs = list(pool.map(lambda d: run_kernel(d, tests, filters, args, tracerd),
+                                 kernels))
     arm = None
     smoke = os.path.join(HERE, "arm64-smoke.sh")
     if "arm64" in archs and os.path.exists(smoke):
