@@ -23,3 +23,10 @@ test-fleet: tracerd
 
 # About a minute, no network, no systemd: part of make test.
 test: test-deploy
+
+# The runner hooks against a real systemd: tests/deploy/test-hooks.sh in a systemd-nspawn
+# container booting this machine's root (overlay on tmpfs), about a minute. Not part of
+# make test (it boots a system); CI runs it as an extra target.
+.PHONY: test-hooks-nspawn
+test-hooks-nspawn: tracerd
+	$(Q)tests/deploy/nspawn-hooks.sh $(DEPLOY_OUT)/nspawn

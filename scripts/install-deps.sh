@@ -38,7 +38,7 @@ if [ "$(dpkg --print-architecture)" = amd64 ] && grep -q '^ID=debian' /etc/os-re
 		libzstd-dev:arm64 libdeflate-dev:arm64 libjansson-dev:arm64 >/dev/null
 fi
 # On a CI fleet (mk/deploy.mk, tests/deploy/): sudo (the hooks' sudoers drop-in, visudo),
-# shellcheck (the hook scripts); Node.js and npm for make test-fleet's DuckDB only where the
-# machine has none.
-apt-get install -y -qq --no-install-recommends sudo shellcheck $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
+# shellcheck (the hook scripts), systemd-container (make test-hooks-nspawn); Node.js and npm
+# for make test-fleet's DuckDB only where the machine has none.
+apt-get install -y -qq --no-install-recommends sudo shellcheck systemd-container $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
 echo "install-deps: done"
