@@ -5,12 +5,13 @@
 # installs the hooks into $(PKGLIBDIR) and the sudoers drop-in.
 #
 #   make test-deploy   the hooks' job-id mapping, tracerd-upload against loopback HTTP
-#                      servers and a directory, the root wrapper with a fake systemctl (s)
+#                      servers and a directory, the root wrapper with a fake systemctl
 #   make test-fleet    three real traces recorded and uploaded into a hive layout, then
 #                      the README's DuckDB queries over them (@duckdb/node-api from npm,
 #                      cached in build/deploy/node_modules)
-#   tests/deploy/test-hooks.sh   the hooks against a real systemd (run in make test-systemd's
-#                      guest: see the top of the script)
+#   make test-hooks-nspawn   tests/deploy/test-hooks.sh, the hooks against a real systemd,
+#                      in a systemd-nspawn boot of this machine (make test-systemd's qemu
+#                      guest runs the same script: see the top of it)
 
 DEPLOY_OUT := $(OUT)/deploy
 
