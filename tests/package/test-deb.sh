@@ -10,7 +10,7 @@
 # not), removes the dependencies again, and checks that the root's file list is what it
 # was before the install and that dpkg knows no path of the package.
 # Needs root. DEBIAN_MIRROR overrides the archive (default http://deb.debian.org/debian).
-# shellcheck disable=SC2016 # dpkg-query's ${Field} formats are not shell expansions
+# shellcheck disable=SC2016,SC2013 # dpkg-query formats; unit lines read as words on purpose
 set -eu
 
 deb=$(realpath "$1")
@@ -49,11 +49,13 @@ unmount_root() {
 status() {
 	in_root dpkg-query -W -f='${Status} ${Version}' tracerd 2>/dev/null || true
 }
-# Every path of the root but the ones apt and dpkg change for any package.
+# Every path of the root but the ones apt and dpkg change for any package, and the backup
+# copies of the account files (addgroup writes /etc/gshadow-: the group tracerd-hook is
+# kept on purge, as Debian packages keep their system users and groups).
 snapshot() {
 	(cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./run \
 		-o -path ./tmp -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/cache \
-		-o -path ./var/log \) -prune -o -print) | sort
+		-o -path ./var/log -o -path './etc/*-' \) -prune -o -print) | sort
 }
 
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, mounts)"
@@ -142,11 +144,20 @@ python3 -c 'import json, sys; [json.load(open(p)) for p in sys.argv[1:]]' \
 	"$root"/usr/share/tracerd/schemas/*.json || fail "an installed schema is not JSON"
 zcat "$root/usr/share/man/man8/tracerd.8.gz" | grep -q '^\.TH TRACERD 8 ' || fail "man page header"
 ! zcat "$root/usr/share/man/man8/tracerd.8.gz" | grep -q '@[A-Z]*@' || fail "placeholder in the man page"
-unit=$root/lib/systemd/system/tracerd@.service
-exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
-[ "$exec_start" = /usr/sbin/tracerd ] || fail "the unit's ExecStart= runs '$exec_start'"
-doc=$(sed -n 's|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit")
-[ -f "$root$doc" ] || fail "the unit's Documentation= names $doc, not installed"
+grep -q '^ExecStart=/usr/sbin/tracerd ' "$root/lib/systemd/system/tracerd@.service" ||
+	fail "tracerd@.service does not run /usr/sbin/tracerd"
+# Every program a unit runs, and every file it documents, is in the root.
+for unit in "$root"/lib/systemd/system/tracerd*; do
+	for prog in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$unit"); do
+		[ -x "$root$prog" ] || fail "$(basename "$unit") runs $prog, not installed"
+	done
+	for doc in $(sed -n 's|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit"); do
+		[ -f "$root$doc" ] || fail "$(basename "$unit") documents $doc, not installed"
+	done
+done
+if [ -f "$root/etc/sudoers.d/tracerd" ]; then
+	in_root getent group tracerd-hook >/dev/null || fail "postinst did not create the group tracerd-hook"
+fi
 
 step "run the installed binary"
 ! in_root ldd /usr/sbin/tracerd | grep -q 'not found' || fail "unresolved libraries: $(in_root ldd /usr/sbin/tracerd)"

@@ -60,20 +60,33 @@ left=$(cd "$tmp/default" && find . -type f ! -name tracerd ! -name '*.gz' -print
 left=$left$(zcat "$tmp/default/usr/local/share/man/man8/tracerd.8.gz" | grep -E '@[A-Z]+@' || true)
 [ -z "$left" ] || fail "placeholders left after make install: $left"
 "$tmp/default/usr/local/sbin/tracerd" --version | grep -q '^tracerd ' || fail "installed binary does not run"
-# systemd checks the unit as make install wrote it, against the installed binary and man
-# page: DESTDIR's /usr/local is mounted over /usr/local in a mount namespace of our own.
+# systemd checks each unit as make install wrote it, against the installed binary, hooks
+# and man page: DESTDIR's /usr/local is mounted over /usr/local in a mount namespace of
+# our own. Templates are checked as an instance.
+units=$(find "$tmp/default/usr/local/lib/systemd/system" -type f -printf '%f\n' | sed 's/@\./@check./')
 if [ "$(id -u)" = 0 ] && command -v systemd-analyze >/dev/null 2>&1; then
-	# shellcheck disable=SC2016 # $1 is expanded by the inner shell
-	if ! out=$(unshare -m sh -c 'mount --bind "$1/usr/local" /usr/local &&
-		systemd-analyze verify tracerd@check.service' sh "$tmp/default" 2>&1); then
+	# shellcheck disable=SC2016,SC2046,SC2086 # $1 and $@ are the inner shell's; one unit a word
+	if ! out=$(unshare -m sh -c 'mount --bind "$1/usr/local" /usr/local && shift &&
+		systemd-analyze verify "$@"' sh "$tmp/default" $units 2>&1); then
 		echo "$out" >&2
-		fail "systemd-analyze verify rejects the installed unit"
+		fail "systemd-analyze verify rejects an installed unit"
 	fi
-	[ -z "$out" ] || { echo "$out" >&2; fail "systemd-analyze verify warns about the installed unit"; }
-	echo "test-install: systemd-analyze verify accepts the installed unit (ExecStart, man page)"
+	[ -z "$out" ] || { echo "$out" >&2; fail "systemd-analyze verify warns about an installed unit"; }
+	echo "test-install: systemd-analyze verify accepts the installed units:" "$(printf '%s ' "$units" | tr '\n' ' ')"
 elif [ "${TRACERD_E2E:-}" = required ]; then
 	fail "systemd-analyze verify needs root and systemd-analyze (TRACERD_E2E=required)"
 else
 	echo "test-install: SKIP systemd-analyze verify (needs root and systemd-analyze)"
 fi
+# A sudoers drop-in with a syntax error breaks sudo for everyone: visudo checks it.
+for f in "$tmp/default"/etc/sudoers.d/*; do
+	[ -f "$f" ] || continue
+	[ "$(stat -c %a "$f")" = 440 ] || fail "$f is not mode 0440"
+	if command -v visudo >/dev/null 2>&1; then
+		visudo -c -q -f "$f" || fail "visudo rejects $f"
+		echo "test-install: visudo accepts $(basename "$f")"
+	elif [ "${TRACERD_E2E:-}" = required ]; then
+		fail "visudo (sudo) is not installed (TRACERD_E2E=required)"
+	fi
+done
 echo "test-install: make install (default PREFIX=/usr/local) puts every path under /usr/local and /etc"
