@@ -41,4 +41,8 @@ fi
 # shellcheck (the hook scripts), systemd-container (make test-hooks-nspawn); Node.js and npm
 # for make test-fleet's DuckDB only where the machine has none.
 apt-get install -y -qq --no-install-recommends sudo shellcheck systemd-container $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
+# make deb / test-package (mk/package.mk): dpkg-shlibdeps computes Depends, lintian checks
+# the package, debootstrap makes the Debian 12 root it is installed in, systemd-analyze
+# (systemd) and visudo (sudo) check the installed unit and sudoers drop-in.
+apt-get install -y -qq --no-install-recommends dpkg-dev binutils lintian debootstrap man-db systemd sudo >/dev/null
 echo "install-deps: done"
