@@ -15,6 +15,8 @@ int cgroup_cache_new(struct cgroup_cache **ret);
 /* With root_fd as the cgroup2 mount (negative: none); the cache owns and closes it. */
 int cgroup_cache_new_at(struct cgroup_cache **ret, int root_fd);
 void cgroup_cache_free(struct cgroup_cache *c);
+/* The cgroup2 mount's descriptor (negative: none), for the seccomp filter to allow. */
+int cgroup_cache_root_fd(const struct cgroup_cache *c);
 
 /* Records what an exec record told: the cgroup's directory name. 0 or -ENOMEM. */
 int cgroup_cache_note(struct cgroup_cache *c, uint64_t cgroup_id, const char *name, size_t len);

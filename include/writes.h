@@ -9,10 +9,11 @@
 
 #include <stdint.h>
 
+#include "table.h"
 #include "tracerd_event.h"
 
 struct write_entry {
-	struct write_entry *next;
+	struct pid_node node; /* chained by key.pid */
 	struct write_key key;
 	struct rec_header header; /* of the first write */
 	uint16_t path_len;

@@ -12,19 +12,24 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "table.h"
+
 #define CGROUP_ROOT_DEFAULT "/sys/fs/cgroup"
+#define CGROUP_INITIAL_SLOTS 256
+/* The handle type of kernfs files: a cgroup2 directory's handle is its 64-bit cgroup id. */
 #define FILEID_KERNFS 0xfe
+/* mountinfo: "36 35 98:0 /root /mount/point options... - fstype source superoptions" */
+#define MOUNTINFO_MOUNT_POINT_FIELD 4
+#define MOUNTINFO_LINE_MAX 4096
 
 struct cgroup_entry {
-	uint64_t id; /* 0: free slot (the root cgroup's id is 1) */
+	uint64_t id; /* the key; 0, no cgroup's id (the root's is 1), marks a free slot */
 	bool has_container;
 	char container[CONTAINER_ID_LEN + 1];
 };
 
 struct cgroup_cache {
-	struct cgroup_entry *slots;
-	size_t cap; /* power of two */
-	size_t used;
+	struct open_table entries;
 	int root_fd; /* the cgroup2 mount, for open_by_handle_at */
 };
 
@@ -45,23 +50,40 @@ static void mountinfo_unescape(char *s)
 	*out = '\0';
 }
 
-/*
- * The cgroup2 mount: /sys/fs/cgroup on most systems, /sys/fs/cgroup/unified on hybrid
- * ones. File handles of cgroup ids only resolve there.
- */
-static int cgroup_root_open(void)
+int cgroup_mountinfo_cgroup2(const char *line, char *mount_point, size_t size)
 {
-	char line[4096], mount_point[PATH_MAX];
+	const char *field = line;
+	size_t len;
+
+	if (!strstr(line, " - cgroup2 "))
+		return -ENOENT;
+	for (int i = 0; i < MOUNTINFO_MOUNT_POINT_FIELD; i++) {
+		field = strchr(field, ' ');
+		if (!field)
+			return -ENOENT;
+		field++;
+	}
+	len = strcspn(field, " \n");
+	if (len == 0)
+		return -ENOENT;
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(mount_point, field, len);
+	mount_point[len] = '\0';
+	mountinfo_unescape(mount_point);
+	return 0;
+}
+
+int cgroup_root_open(void)
+{
+	char line[MOUNTINFO_LINE_MAX], mount_point[PATH_MAX];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	struct statfs sfs;
-	int fd = -1;
+	int fd = -ENOENT;
 
 	while (f && fd < 0 && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - cgroup2 ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mount_point) != 1)
+		if (cgroup_mountinfo_cgroup2(line, mount_point, sizeof(mount_point)) < 0)
 			continue;
-		mountinfo_unescape(mount_point);
 		fd = open(mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (f)
@@ -81,21 +103,32 @@ static int cgroup_root_open(void)
 	return fd;
 }
 
-int cgroup_cache_new(struct cgroup_cache **ret)
+int cgroup_cache_new_at(struct cgroup_cache **ret, int root_fd)
 {
 	struct cgroup_cache *c = calloc(1, sizeof(*c));
+	int err;
 
 	if (!c)
 		return -ENOMEM;
-	c->cap = 256;
-	c->slots = calloc(c->cap, sizeof(*c->slots));
-	if (!c->slots) {
+	err = open_table_init(&c->entries, sizeof(struct cgroup_entry), sizeof(uint64_t),
+			      CGROUP_INITIAL_SLOTS, 0);
+	if (err) {
 		free(c);
-		return -ENOMEM;
+		return err;
 	}
-	c->root_fd = cgroup_root_open();
+	c->root_fd = root_fd;
 	*ret = c;
 	return 0;
+}
+
+int cgroup_cache_new(struct cgroup_cache **ret)
+{
+	int fd = cgroup_root_open();
+	int err = cgroup_cache_new_at(ret, fd);
+
+	if (err && fd >= 0)
+		close(fd);
+	return err;
 }
 
 int cgroup_cache_root_fd(const struct cgroup_cache *c)
@@ -109,71 +142,29 @@ void cgroup_cache_free(struct cgroup_cache *c)
 		return;
 	if (c->root_fd >= 0)
 		close(c->root_fd);
-	free(c->slots);
+	open_table_fini(&c->entries);
 	free(c);
 }
 
-static size_t slot_index(uint64_t id, size_t cap)
-{
-	return (id * 0x9e3779b97f4a7c15ull) >> 32 & (cap - 1);
-}
-
-static struct cgroup_entry *cgroup_slot(struct cgroup_entry *slots, size_t cap, uint64_t id)
-{
-	size_t i = slot_index(id, cap);
-
-	while (slots[i].id && slots[i].id != id)
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-static int cgroup_cache_grow(struct cgroup_cache *c)
-{
-	size_t cap = c->cap * 2;
-	struct cgroup_entry *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->cap; i++) {
-		if (c->slots[i].id)
-			*cgroup_slot(slots, cap, c->slots[i].id) = c->slots[i];
-	}
-	free(c->slots);
-	c->slots = slots;
-	c->cap = cap;
-	return 0;
-}
-
-static struct cgroup_entry *cgroup_cache_insert(struct cgroup_cache *c, uint64_t id)
-{
-	struct cgroup_entry *e;
-
-	if ((c->used + 1) * 2 > c->cap && cgroup_cache_grow(c) < 0)
-		return NULL;
-	e = cgroup_slot(c->slots, c->cap, id);
-	if (!e->id) {
-		e->id = id;
-		c->used++;
-	}
-	return e;
-}
-
-void cgroup_cache_note(struct cgroup_cache *c, uint64_t cgroup_id, const char *name, size_t len)
+int cgroup_cache_note(struct cgroup_cache *c, uint64_t cgroup_id, const char *name, size_t len)
 {
 	char buf[NAME_MAX + 1];
 	struct cgroup_entry *e;
+	int ret;
 
 	if (!cgroup_id || len == 0 || len > NAME_MAX)
-		return;
+		return 0;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	e = cgroup_cache_insert(c, cgroup_id);
-	if (e)
-		e->has_container = container_id_from_cgroup(buf, e->container);
+	ret = open_table_insert(&c->entries, &cgroup_id, (void **)&e);
+	if (ret < 0)
+		return ret;
+	e->has_container = container_id_from_cgroup(buf, e->container);
+	return 0;
 }
 
 /* The cgroup's path, through a file handle: cgroup2 handles are the cgroup id. */
-static bool cgroup_path_by_id(int root_fd, uint64_t id, char *path, size_t size)
+static int cgroup_path_by_id(int root_fd, uint64_t id, char *path, size_t size)
 {
 	struct {
 		struct file_handle fh;
@@ -184,32 +175,34 @@ static bool cgroup_path_by_id(int root_fd, uint64_t id, char *path, size_t size)
 	int fd;
 
 	if (root_fd < 0)
-		return false;
+		return -EBADF;
 	memcpy(handle.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(root_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return -errno;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
 	if (n <= 0)
-		return false;
+		return n < 0 ? n : -ENOENT;
 	path[n] = '\0';
-	return true;
+	return 0;
 }
 
 const char *cgroup_cache_container(struct cgroup_cache *c, uint64_t cgroup_id)
 {
-	struct cgroup_entry *e = cgroup_slot(c->slots, c->cap, cgroup_id);
+	struct cgroup_entry *e;
 	char path[PATH_MAX];
 
 	if (!cgroup_id)
 		return NULL;
-	if (!e->id) {
-		e = cgroup_cache_insert(c, cgroup_id);
-		if (!e)
+	e = open_table_find(&c->entries, &cgroup_id, sizeof(cgroup_id));
+	if (!e) {
+		if (open_table_insert(&c->entries, &cgroup_id, (void **)&e) < 0)
 			return NULL;
-		e->has_container = cgroup_path_by_id(c->root_fd, cgroup_id, path, sizeof(path)) &&
+		e->has_container = cgroup_path_by_id(c->root_fd, cgroup_id, path, PATH_MAX) == 0 &&
 				   container_id_from_cgroup(path, e->container);
 	}
 	return e->has_container ? e->container : NULL;

@@ -2,36 +2,46 @@
 #include "dnscache.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-/* A job that resolves more names than this keeps the first ones; connects still appear. */
-#define DNS_CACHE_MAX_ENTRIES (1u << 18)
+#include "table.h"
+
+#define DNS_CACHE_INITIAL_SLOTS 1024
+#define IPV4_LEN 4
+#define IPV6_LEN 16
+#define IPV4_MAPPED_PREFIX_LEN 12 /* ::ffff:a.b.c.d */
+
+/* The address, zero-padded, then 4 or 6: never all zero, as open_table wants. */
+struct dns_cache_key {
+	uint8_t addr[IPV6_LEN];
+	uint32_t version;
+	uint32_t zero;
+};
 
 struct dns_cache_entry {
-	uint8_t key[17]; /* family byte + 16 address bytes; key[0] == 0: free */
+	struct dns_cache_key key;
 	char *hostname;
 };
 
 struct dns_cache {
-	struct dns_cache_entry *slots;
-	size_t cap;
-	size_t used;
+	struct open_table entries;
 };
 
 int dns_cache_new(struct dns_cache **ret)
 {
 	struct dns_cache *c = calloc(1, sizeof(*c));
+	int err;
 
 	if (!c)
 		return -ENOMEM;
-	c->cap = 1024;
-	c->slots = calloc(c->cap, sizeof(*c->slots));
-	if (!c->slots) {
+	err = open_table_init(&c->entries, sizeof(struct dns_cache_entry),
+			      sizeof(struct dns_cache_key), DNS_CACHE_INITIAL_SLOTS,
+			      DNS_CACHE_MAX_ENTRIES);
+	if (err) {
 		free(c);
-		return -ENOMEM;
+		return err;
 	}
 	*ret = c;
 	return 0;
@@ -39,100 +49,62 @@ int dns_cache_new(struct dns_cache **ret)
 
 void dns_cache_free(struct dns_cache *c)
 {
+	struct dns_cache_entry *e;
+	size_t pos = 0;
+
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		free(c->slots[i].hostname);
-	free(c->slots);
+	while ((e = open_table_next(&c->entries, &pos)))
+		free(e->hostname);
+	open_table_fini(&c->entries);
 	free(c);
 }
 
 /* IPv4-mapped IPv6 addresses are keyed as the IPv4 address they carry. */
-static void dns_cache_key(int family, const uint8_t *addr, uint8_t key[17])
+static void dns_cache_key(int family, const uint8_t *addr, struct dns_cache_key *key)
 {
-	static const uint8_t mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped_prefix[IPV4_MAPPED_PREFIX_LEN] = { [10] = 0xff, [11] = 0xff };
 
-	memset(key, 0, 17);
-	if (family == AF_INET6 && memcmp(addr, mapped_prefix, 12) == 0) {
+	memset(key, 0, sizeof(*key));
+	if (family == AF_INET6 && memcmp(addr, mapped_prefix, sizeof(mapped_prefix)) == 0) {
 		family = AF_INET;
-		addr += 12;
+		addr += sizeof(mapped_prefix);
 	}
-	key[0] = family == AF_INET ? 4 : 6;
-	memcpy(key + 1, addr, family == AF_INET ? 4 : 16);
+	key->version = family == AF_INET ? 4 : 6;
+	memcpy(key->addr, addr, family == AF_INET ? IPV4_LEN : IPV6_LEN);
 }
 
-static size_t dns_cache_hash(const uint8_t key[17])
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (int i = 0; i < 17; i++)
-		h = (h ^ key[i]) * 1099511628211ull;
-	return h;
-}
-
-static struct dns_cache_entry *dns_cache_slot(struct dns_cache_entry *slots, size_t cap,
-					      const uint8_t key[17])
-{
-	size_t i = dns_cache_hash(key) & (cap - 1);
-
-	while (slots[i].key[0] && memcmp(slots[i].key, key, 17) != 0)
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-static int dns_cache_grow(struct dns_cache *c)
-{
-	size_t cap = c->cap * 2;
-	struct dns_cache_entry *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->cap; i++) {
-		if (c->slots[i].key[0])
-			*dns_cache_slot(slots, cap, c->slots[i].key) = c->slots[i];
-	}
-	free(c->slots);
-	c->slots = slots;
-	c->cap = cap;
-	return 0;
-}
-
-void dns_cache_add(struct dns_cache *c, int family, const uint8_t *addr, const char *hostname)
+int dns_cache_add(struct dns_cache *c, int family, const uint8_t *addr, const char *hostname)
 {
 	struct dns_cache_entry *e;
-	uint8_t key[17];
+	struct dns_cache_key key;
 	char *copy;
+	int ret;
 
-	dns_cache_key(family, addr, key);
-	e = dns_cache_slot(c->slots, c->cap, key);
-	if (!e->key[0]) {
-		if (c->used >= DNS_CACHE_MAX_ENTRIES)
-			return;
-		if ((c->used + 1) * 2 > c->cap) {
-			if (dns_cache_grow(c) < 0)
-				return;
-			e = dns_cache_slot(c->slots, c->cap, key);
-		}
-	} else if (strcmp(e->hostname, hostname) == 0) {
-		return;
-	}
+	dns_cache_key(family, addr, &key);
+	e = open_table_find(&c->entries, &key, sizeof(key));
+	if (e && strcmp(e->hostname, hostname) == 0)
+		return 0;
+	/* The copy first: an entry is never left without a hostname. */
 	copy = strdup(hostname);
 	if (!copy)
-		return;
-	if (!e->key[0]) {
-		memcpy(e->key, key, sizeof(key));
-		c->used++;
+		return -ENOMEM;
+	ret = open_table_insert(&c->entries, &key, (void **)&e);
+	if (ret < 0) {
+		free(copy);
+		return ret;
 	}
 	free(e->hostname);
 	e->hostname = copy;
+	return 0;
 }
 
 const char *dns_cache_lookup(const struct dns_cache *c, int family, const uint8_t *addr)
 {
-	struct dns_cache_entry *e;
-	uint8_t key[17];
+	const struct dns_cache_entry *e;
+	struct dns_cache_key key;
 
-	dns_cache_key(family, addr, key);
-	e = dns_cache_slot(c->slots, c->cap, key);
-	return e->key[0] ? e->hostname : NULL;
+	dns_cache_key(family, addr, &key);
+	e = open_table_find(&c->entries, &key, sizeof(key));
+	return e ? e->hostname : NULL;
 }

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
 /*
- * Chained hash by pid. Working directories are shared between a parent and the children
- * it forks (most never chdir), counted by reference.
+ * Chained by pid, one entry per pid. Working directories are shared between a parent and
+ * the children it forks (most never chdir), counted by reference.
  */
 #define PROC_BUCKETS 8192
 
@@ -18,19 +20,28 @@ struct proc_cwd {
 };
 
 struct proc_entry {
-	struct proc_entry *next;
-	uint32_t pid;
+	struct pid_node node;
 	struct proc_cwd *cwd;
 };
 
 struct proc_table {
-	struct proc_entry *buckets[PROC_BUCKETS];
+	struct pid_table pids;
 };
 
 int proc_table_new(struct proc_table **ret)
 {
-	*ret = calloc(1, sizeof(**ret));
-	return *ret ? 0 : -ENOMEM;
+	struct proc_table *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = pid_table_init(&t->pids, PROC_BUCKETS);
+	if (err) {
+		free(t);
+		return err;
+	}
+	*ret = t;
+	return 0;
 }
 
 static void proc_cwd_put(struct proc_cwd *cwd)
@@ -39,55 +50,55 @@ static void proc_cwd_put(struct proc_cwd *cwd)
 		free(cwd);
 }
 
+static void proc_entry_free(struct pid_node *n)
+{
+	struct proc_entry *e = container_of(n, struct proc_entry, node);
+
+	proc_cwd_put(e->cwd);
+	free(e);
+}
+
 void proc_table_free(struct proc_table *t)
 {
+	struct pid_node *n;
+
 	if (!t)
 		return;
-	for (size_t i = 0; i < PROC_BUCKETS; i++) {
-		struct proc_entry *e = t->buckets[i];
-
-		while (e) {
-			struct proc_entry *next = e->next;
-
-			proc_cwd_put(e->cwd);
-			free(e);
-			e = next;
-		}
-	}
+	while ((n = pid_table_take_any(&t->pids)))
+		proc_entry_free(n);
+	pid_table_fini(&t->pids);
 	free(t);
 }
 
-static struct proc_entry **proc_slot(const struct proc_table *t, uint32_t pid)
+static struct proc_entry *proc_entry(const struct proc_table *t, uint32_t pid)
 {
-	struct proc_entry **p =
-		(struct proc_entry **)&t->buckets[(pid * 2654435761u) % PROC_BUCKETS];
+	struct pid_node *n = pid_table_find(&t->pids, pid);
 
-	while (*p && (*p)->pid != pid)
-		p = &(*p)->next;
-	return p;
+	return n ? container_of(n, struct proc_entry, node) : NULL;
 }
 
 /* Gives pid the working directory cwd (a reference taken by the caller). */
 static int proc_table_attach(struct proc_table *t, uint32_t pid, struct proc_cwd *cwd)
 {
-	struct proc_entry **p = proc_slot(t, pid);
+	struct proc_entry *e = proc_entry(t, pid);
 
-	if (!*p) {
-		*p = calloc(1, sizeof(**p));
-		if (!*p) {
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
 			proc_cwd_put(cwd);
 			return -ENOMEM;
 		}
-		(*p)->pid = pid;
+		e->node.pid = pid;
+		pid_table_add(&t->pids, &e->node);
 	}
-	proc_cwd_put((*p)->cwd);
-	(*p)->cwd = cwd;
+	proc_cwd_put(e->cwd);
+	e->cwd = cwd;
 	return 0;
 }
 
 int proc_table_set_cwd(struct proc_table *t, uint32_t pid, const char *path, size_t len)
 {
-	struct proc_entry *e = *proc_slot(t, pid);
+	struct proc_entry *e = proc_entry(t, pid);
 	struct proc_cwd *cwd;
 
 	if (e && e->cwd->len == len && memcmp(e->cwd->path, path, len) == 0)
@@ -104,7 +115,7 @@ int proc_table_set_cwd(struct proc_table *t, uint32_t pid, const char *path, siz
 
 int proc_table_fork(struct proc_table *t, uint32_t parent, uint32_t child)
 {
-	struct proc_entry *e = *proc_slot(t, parent);
+	struct proc_entry *e = proc_entry(t, parent);
 
 	if (!e) {
 		proc_table_remove(t, child); /* pid reuse: forget what the old one had */
@@ -116,19 +127,15 @@ int proc_table_fork(struct proc_table *t, uint32_t parent, uint32_t child)
 
 void proc_table_remove(struct proc_table *t, uint32_t pid)
 {
-	struct proc_entry **p = proc_slot(t, pid);
-	struct proc_entry *e = *p;
+	struct pid_node *n = pid_table_take(&t->pids, pid, NULL, NULL);
 
-	if (!e)
-		return;
-	*p = e->next;
-	proc_cwd_put(e->cwd);
-	free(e);
+	if (n)
+		proc_entry_free(n);
 }
 
 const char *proc_table_cwd(const struct proc_table *t, uint32_t pid, size_t *ret_len)
 {
-	struct proc_entry *e = *proc_slot(t, pid);
+	struct proc_entry *e = proc_entry(t, pid);
 
 	if (!e)
 		return NULL;

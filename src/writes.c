@@ -9,14 +9,23 @@
 #define WRITE_BUCKETS 4096
 
 struct write_table {
-	struct write_entry *buckets[WRITE_BUCKETS];
-	size_t next_bucket; /* where write_table_take_any() looks first */
+	struct pid_table pids;
 };
 
 int write_table_new(struct write_table **ret)
 {
-	*ret = calloc(1, sizeof(**ret));
-	return *ret ? 0 : -ENOMEM;
+	struct write_table *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	err = pid_table_init(&w->pids, WRITE_BUCKETS);
+	if (err) {
+		free(w);
+		return err;
+	}
+	*ret = w;
+	return 0;
 }
 
 void write_table_free(struct write_table *w)
@@ -27,18 +36,13 @@ void write_table_free(struct write_table *w)
 		return;
 	while ((e = write_table_take_any(w)))
 		free(e);
+	pid_table_fini(&w->pids);
 	free(w);
-}
-
-static struct write_entry **bucket_of(struct write_table *w, uint32_t pid)
-{
-	return &w->buckets[(pid * 2654435761u) % WRITE_BUCKETS];
 }
 
 int write_table_add(struct write_table *w, const struct rec_write *rec, const char *path,
 		    uint16_t path_len)
 {
-	struct write_entry **head = bucket_of(w, rec->key.pid);
 	struct write_entry *e = malloc(sizeof(*e) + path_len + 1);
 
 	if (!e)
@@ -50,22 +54,26 @@ int write_table_add(struct write_table *w, const struct rec_write *rec, const ch
 	e->path_len = path_len;
 	memcpy(e->path, path, path_len);
 	e->path[path_len] = '\0';
-	e->next = *head;
-	*head = e;
+	e->node.pid = rec->key.pid;
+	pid_table_add(&w->pids, &e->node);
 	return 0;
+}
+
+static struct write_entry *write_entry_of(struct pid_node *n)
+{
+	return n ? container_of(n, struct write_entry, node) : NULL;
+}
+
+static bool write_entry_is(const struct pid_node *n, const void *key)
+{
+	const struct write_entry *e = container_of(n, const struct write_entry, node);
+
+	return e->key.file == ((const struct write_key *)key)->file;
 }
 
 struct write_entry *write_table_take(struct write_table *w, const struct write_key *key)
 {
-	for (struct write_entry **p = bucket_of(w, key->pid); *p; p = &(*p)->next) {
-		if ((*p)->key.pid == key->pid && (*p)->key.file == key->file) {
-			struct write_entry *e = *p;
-
-			*p = e->next;
-			return e;
-		}
-	}
-	return NULL;
+	return write_entry_of(pid_table_take(&w->pids, key->pid, write_entry_is, key));
 }
 
 void write_table_remove(struct write_table *w, const struct write_key *key)
@@ -75,27 +83,10 @@ void write_table_remove(struct write_table *w, const struct write_key *key)
 
 struct write_entry *write_table_take_pid(struct write_table *w, uint32_t pid)
 {
-	for (struct write_entry **p = bucket_of(w, pid); *p; p = &(*p)->next) {
-		if ((*p)->key.pid == pid) {
-			struct write_entry *e = *p;
-
-			*p = e->next;
-			return e;
-		}
-	}
-	return NULL;
+	return write_entry_of(pid_table_take(&w->pids, pid, NULL, NULL));
 }
 
 struct write_entry *write_table_take_any(struct write_table *w)
 {
-	for (; w->next_bucket < WRITE_BUCKETS; w->next_bucket++) {
-		struct write_entry *e = w->buckets[w->next_bucket];
-
-		if (e) {
-			w->buckets[w->next_bucket] = e->next;
-			return e;
-		}
-	}
-	w->next_bucket = 0;
-	return NULL;
+	return write_entry_of(pid_table_take_any(&w->pids));
 }

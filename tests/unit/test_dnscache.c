@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +35,7 @@ static void add(struct dns_cache *c, const char *addr, const char *name)
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 
 	assert_int_equal(inet_pton(family, addr, buf), 1);
-	dns_cache_add(c, family, buf, name);
+	assert_int_equal(dns_cache_add(c, family, buf, name), 0);
 }
 
 static const char *lookup(struct dns_cache *c, const char *addr)
@@ -94,6 +95,48 @@ static void test_many_entries_survive_growth(void **state)
 	}
 }
 
+/* The address of entry i: 10.x.y.z, i in 24 bits. */
+static int add_nth(struct dns_cache *c, uint32_t i, const char *name)
+{
+	uint8_t addr[4] = { 10, i >> 16, i >> 8, i };
+
+	return dns_cache_add(c, AF_INET, addr, name);
+}
+
+static const char *lookup_nth(struct dns_cache *c, uint32_t i)
+{
+	uint8_t addr[4] = { 10, i >> 16, i >> 8, i };
+
+	return dns_cache_lookup(c, AF_INET, addr);
+}
+
+/*
+ * At DNS_CACHE_MAX_ENTRIES addresses, a new address is refused (-ENOSPC) and not found;
+ * the addresses kept still take the name of their latest answer, in both families.
+ */
+static void test_entry_cap(void **state)
+{
+	struct dns_cache *c = *state;
+	uint32_t i;
+
+	for (i = 0; i < DNS_CACHE_MAX_ENTRIES - 1; i++)
+		assert_int_equal(add_nth(c, i, "kept.example"), 0);
+	/* The last one that fits: an IPv6 address, so that both families count. */
+	add(c, "2001:db8::1", "v6.example");
+	assert_int_equal(add_nth(c, i, "over.example"), -ENOSPC);
+	assert_null(lookup_nth(c, i));
+	assert_int_equal(add_nth(c, i + 1, "over.example"), -ENOSPC);
+	assert_null(lookup_nth(c, i + 1));
+	/* IPv4-mapped is the IPv4 entry, not a new one. */
+	add(c, "::ffff:10.0.0.7", "renamed.example");
+	assert_string_equal(lookup_nth(c, 7), "renamed.example");
+	assert_int_equal(add_nth(c, 0, "kept.example"), 0);
+	add(c, "2001:db8::1", "v6-renamed.example");
+	assert_string_equal(lookup(c, "2001:db8::1"), "v6-renamed.example");
+	assert_string_equal(lookup_nth(c, 0), "kept.example");
+	assert_string_equal(lookup_nth(c, DNS_CACHE_MAX_ENTRIES - 2), "kept.example");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -101,6 +144,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mapped_ipv6_finds_ipv4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_answer_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_entries_survive_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_cap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("dnscache", tests, NULL, NULL);

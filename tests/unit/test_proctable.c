@@ -37,6 +37,7 @@ static void assert_cwd(struct proc_table *t, uint32_t pid, const char *want)
 	assert_non_null(cwd);
 	assert_int_equal(len, strlen(want));
 	assert_memory_equal(cwd, want, len);
+	assert_int_equal(cwd[len], '\0'); /* usable as a C string too */
 }
 
 static void test_unknown_process_has_no_cwd(void **state)
@@ -84,6 +85,73 @@ static void test_exit_and_pid_reuse(void **state)
 	assert_cwd(t, 8, NULL);
 }
 
+/* The table keeps its own copy: the record's buffer is reused for the next one. */
+static void test_set_cwd_copies(void **state)
+{
+	struct proc_table *t = *state;
+	char buf[] = "/home/runner/work/repo";
+
+	/* Only len bytes count: a path need not be NUL-ended in the record. */
+	assert_int_equal(proc_table_set_cwd(t, 5, buf, 12), 0);
+	memset(buf, 'x', sizeof(buf) - 1);
+	assert_cwd(t, 5, "/home/runner");
+	/* The same directory again (a chdir("."), a re-exec) changes nothing. */
+	assert_int_equal(proc_table_set_cwd(t, 5, "/home/runner", 12), 0);
+	assert_cwd(t, 5, "/home/runner");
+	/* A prefix of the old path is another directory. */
+	assert_int_equal(proc_table_set_cwd(t, 5, "/home", 5), 0);
+	assert_cwd(t, 5, "/home");
+}
+
+/* Paths as long as the kernel sends (PATH_MAX and more when cut), byte for byte. */
+static void test_long_paths(void **state)
+{
+	struct proc_table *t = *state;
+	static char path[8192];
+	size_t len = 0;
+	const char *cwd;
+
+	for (size_t i = 0; i < sizeof(path) - 1; i++)
+		path[i] = i % 64 == 0 ? '/' : 'a' + i % 26;
+	assert_int_equal(proc_table_set_cwd(t, 9, path, 4096), 0);
+	cwd = proc_table_cwd(t, 9, &len);
+	assert_int_equal(len, 4096);
+	assert_memory_equal(cwd, path, 4096);
+	assert_int_equal(proc_table_set_cwd(t, 9, path, sizeof(path) - 1), 0);
+	cwd = proc_table_cwd(t, 9, &len);
+	assert_int_equal(len, sizeof(path) - 1);
+	assert_string_equal(cwd, path);
+}
+
+/*
+ * A child shares its parent's directory until either moves; the parent's exit leaves
+ * the child's in place, and a known pid forked again (reuse) takes the new parent's.
+ */
+static void test_shared_cwd_outlives_parent(void **state)
+{
+	struct proc_table *t = *state;
+
+	assert_int_equal(proc_table_set_cwd(t, 1, "/srv/app", 8), 0);
+	assert_int_equal(proc_table_fork(t, 1, 2), 0);
+	assert_int_equal(proc_table_fork(t, 2, 3), 0);
+	/* The child setting the directory it shares changes nothing for anyone. */
+	assert_int_equal(proc_table_set_cwd(t, 2, "/srv/app", 8), 0);
+	proc_table_remove(t, 1);
+	proc_table_remove(t, 1); /* gone already: nothing happens */
+	assert_cwd(t, 1, NULL);
+	assert_cwd(t, 2, "/srv/app");
+	assert_cwd(t, 3, "/srv/app");
+	proc_table_remove(t, 2);
+	assert_cwd(t, 3, "/srv/app");
+	assert_int_equal(proc_table_set_cwd(t, 4, "/tmp", 4), 0);
+	assert_int_equal(proc_table_fork(t, 4, 3), 0);
+	assert_cwd(t, 3, "/tmp");
+	/* Forking itself (a bogus record) leaves it as it was. */
+	assert_int_equal(proc_table_fork(t, 3, 3), 0);
+	assert_cwd(t, 3, "/tmp");
+	assert_cwd(t, 4, "/tmp");
+}
+
 static void test_many_processes_share_buckets(void **state)
 {
 	struct proc_table *t = *state;
@@ -105,6 +173,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_child_starts_where_parent_was_and_goes_its_own_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_and_pid_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_cwd_copies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_cwd_outlives_parent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_processes_share_buckets, setup, teardown),
 	};
 
