@@ -524,6 +524,47 @@ static int load_doc(const char *dir, const char *name, char *why, size_t why_siz
 	return 0;
 }
 
+/*
+ * The checker checked: a line the schemas accept, and the same line with each of a few
+ * faults (a wrong type, a range, a pattern, a missing or unknown field, both of a oneOf)
+ * that they must refuse. A checker that accepts everything would make the fuzzer blind.
+ */
+static int self_check(char *why, size_t why_size)
+{
+	static const char good[] =
+		"{\"type\":\"process_exit\",\"timestamp\":\"2026-12-01T21:21:16.261958991Z\","
+		"\"job_id\":\"j\",\"pid\":1,\"tid\":1,\"ppid\":0,\"uid\":0,\"comm\":\"sh\","
+		"\"exec_id\":\"1-2\",\"cgroup_id\":3,\"exit_code\":1,\"duration_ns\":5}";
+	static const char *const faults[][2] = {
+		{ "pid", "\"1\"" }, { "exit_code", "256" },    { "comm", "\"0123456789abcdef\"" },
+		{ "tid", "0" },	    { "cwd", "\"relative\"" }, { "color", "\"blue\"" },
+		{ "signal", "9" },  { "duration_ns", "1.5" },
+	};
+	json_t *line = json_loads(good, JSON_DECODE_INT_AS_REAL, NULL);
+	int err = schema_check_line(line, why, why_size);
+
+	for (size_t i = 0; !err && i < sizeof(faults) / sizeof(faults[0]); i++) {
+		json_t *bad = json_deep_copy(line);
+
+		json_object_set_new(bad, faults[i][0],
+				    json_loads(faults[i][1],
+					       JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL));
+		if (schema_check_line(bad, why, why_size) == 0) {
+			snprintf(why, why_size, "self check: %s: %s accepted", faults[i][0],
+				 faults[i][1]);
+			err = -EINVAL;
+		}
+		json_decref(bad);
+	}
+	json_object_del(line, "duration_ns");
+	if (!err && schema_check_line(line, why, why_size) == 0) {
+		snprintf(why, why_size, "self check: a missing required field accepted");
+		err = -EINVAL;
+	}
+	json_decref(line);
+	return err;
+}
+
 int schema_check_load(const char *dir, char *why, size_t why_size)
 {
 	const struct schema_doc *common = docs;
@@ -546,7 +587,7 @@ int schema_check_load(const char *dir, char *why, size_t why_size)
 		if (err)
 			return err;
 	}
-	return 0;
+	return self_check(why, why_size);
 }
 
 int schema_check_line(json_t *line, char *why, size_t why_size)
