@@ -107,7 +107,7 @@ bool strlist_match(const struct strlist *l, const char *s)
 	return false;
 }
 
-static void strlist_free(struct strlist *l)
+void strlist_free(struct strlist *l)
 {
 	size_t i;
 

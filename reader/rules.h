@@ -89,6 +89,7 @@ void policy_free(struct policy *p);
 
 void strlist_add(struct strlist *l, const char *s);
 bool strlist_has(const struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
 /* Any glob of l matches s. */
 bool strlist_match(const struct strlist *l, const char *s);
 

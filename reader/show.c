@@ -226,8 +226,12 @@ int cmd_show(int argc, char **argv)
 	}
 	if (ret == 0 && optind != argc - 1)
 		ret = usage_error("show", "one trace file expected");
-	if (ret)
+	if (ret) {
+		strlist_free(&sh.types);
+		strlist_free(&sh.comms);
+		strlist_free(&sh.paths);
 		return ret;
+	}
 	if (follow) /* a reader of a live trace sees each line as it comes */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	policy_init(&policy);
@@ -247,5 +251,8 @@ int cmd_show(int argc, char **argv)
 	scan_free(&s);
 	policy_free(&policy);
 	sbuf_free(&sh.line);
+	strlist_free(&sh.types);
+	strlist_free(&sh.comms);
+	strlist_free(&sh.paths);
 	return ret;
 }

@@ -65,7 +65,7 @@ static void summary_exec(struct summary *s, const json_t *obj, const struct proc
 	if (p && p->parent)
 		proc_label(b, p->parent);
 	else
-		sbuf_add(b, "(started before the trace)");
+		sbuf_add(b, "(outside the trace)");
 	nested_count(&s->execs, p && p->exe ? p->exe : "?", b->s, 1);
 }
 
