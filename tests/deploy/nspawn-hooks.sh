@@ -74,4 +74,25 @@ echo "hooks-nspawn: container booted ($state)"
 rc=0
 nsenter -t "$leader" -a /bin/bash -c \
 	"cd '$top' && TRACERD_E2E='${TRACERD_E2E:-}' tests/deploy/test-hooks.sh" || rc=$?
+
+# The ephemeral VM's path, which test-hooks.sh cannot take inside a guest it runs in: a
+# started tracerd@ + tracerd-collect@ pair, then a poweroff. The trace must be complete and
+# uploaded (to a directory of the container's, seen here in the overlay's upper layer).
+nsenter -t "$leader" -a /bin/sh -c 'mkdir -p /etc/tracerd &&
+	printf "dir = /srv/tracerd-poweroff\nrepo = acme_vm\n" >/etc/tracerd/upload.conf &&
+	systemctl start tracerd@eph-poweroff.service tracerd-collect@eph-poweroff.service &&
+	cat /etc/hostname >/dev/null && systemctl poweroff' || rc=1
+i=0
+while kill -0 "$nspawn" 2>/dev/null && [ "$i" -lt 120 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+up=$(find "$layer/upper/srv/tracerd-poweroff" -name eph-poweroff.jsonl.gz 2>/dev/null | head -n 1)
+if [ -n "$up" ] && gzip -dc "$up" | tail -n 1 | grep -q '^{"type":"trace_end"' &&
+	[ ! -e "$layer/upper/var/lib/tracerd/eph-poweroff.jsonl.gz" ]; then
+	echo "ok   poweroff: tracerd-collect@ uploaded the complete trace (${up#"$layer/upper"})"
+else
+	echo "FAIL poweroff: no complete trace uploaded by tracerd-collect@ (found: ${up:-nothing})"
+	rc=1
+fi
 exit "$rc"
