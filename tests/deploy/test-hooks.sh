@@ -18,7 +18,8 @@
 #   Output:   one line per check, "ok"/"FAIL" first, then "hooks: N passed, N failed".
 #   Exit:     0 all passed; 1 a check failed; 77 not runnable here (not root, no systemd
 #             as PID 1, nothing installed): a skip, which CI's TRACERD_E2E=required makes 1.
-#   Time:     about 10 s on a normal machine (each trace start waits for READY=1).
+#   Time:     25 s on this project's machine (systemd-nspawn); each of its 5 trace starts
+#             waits for READY=1, so expect minutes under qemu TCG emulation.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pass=0 fail=0
