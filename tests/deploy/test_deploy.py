@@ -489,7 +489,7 @@ class Packaging(unittest.TestCase):
             self.skipTest("no shellcheck")
         files = [os.path.join(HOOKS, f) for f in sorted(os.listdir(HOOKS))]
         files += [os.path.join(TOP, "tests", "deploy", f)
-                  for f in ("test-hooks.sh", "test-fleet.sh")]
+                  for f in ("test-hooks.sh", "test-fleet.sh", "nspawn-hooks.sh")]
         r = run(["shellcheck", "-x", "-P", HOOKS, *[f for f in files if os.path.exists(f)]])
         self.assertEqual(r.returncode, 0, r.stdout)
 
