@@ -5,8 +5,8 @@
 #   MODE: killed   a 2000-exec storm (seq 2000 | xargs -P 8 -n 1 /bin/true) is killed by
 #                  timeout(1) after 20 s while it runs, then tracerd is stopped at once
 #                  (issue 9's sequence)
-#         during   tracerd is stopped while the storm runs; the storm goes on during the
-#                  detach (tasks inside the programs as they go)
+#         during   tracerd is stopped 10 s into the storm; the storm goes on during the
+#                  detach (tasks inside the programs as they go), killed after 60 s
 #         clean    the storm runs to its end, then tracerd is stopped
 # Each round: tracerd in whole-machine mode, live (pid file), the storm, SIGTERM to tracerd
 # and a wait for its exit, with the time each step took. Run by tests/vm/lockup-repro.sh,
@@ -29,7 +29,7 @@ while [ "$r" -le "$rounds" ]; do
 		timeout 20 sh -c 'seq 2000 | xargs -P 8 -n 1 /bin/true'
 		;;
 	during)
-		sh -c 'seq 2000 | xargs -P 8 -n 1 /bin/true' &
+		timeout 60 sh -c 'seq 2000 | xargs -P 8 -n 1 /bin/true' &
 		sp=$!
 		sleep 10
 		;;

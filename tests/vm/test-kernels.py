@@ -4,7 +4,7 @@
 The end-to-end suite on Debian's kernels: make test-kernels.
 
     tests/vm/test-kernels.py [--kernels "bullseye bookworm trixie"] [--archs "amd64 arm64"]
-                             [--all] [--timeout SECS] [--cpus N]
+                             [--all] [-k SUBSTRING]... [--timeout SECS] [--cpus N] [--jobs N]
 
 For each kernel: fetch it (tests/vm/fetch-kernel.sh, cached in build/vm/), boot it under
 qemu TCG (tests/vm/run-guest.sh) and run tests/e2e/run.py inside, in a chroot of this
@@ -161,6 +161,8 @@ def main():
     ap.add_argument("--kernels", default="bullseye bookworm trixie")
     ap.add_argument("--archs", default="amd64 arm64")
     ap.add_argument("--all", action="store_true", help="the whole suite, not the subset")
+    ap.add_argument("-k", action="append", default=[], metavar="SUBSTRING",
+                    help="only the tests whose name contains SUBSTRING (as run.py -k)")
     ap.add_argument("--timeout", type=int, default=1200, help="per guest, boot included")
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=1,
@@ -182,6 +184,9 @@ def main():
             print("test-kernels: SUBSET names no test (renamed?): " + ", ".join(missing))
             return 1
         tests = [t for t in known if any(n in t for n in filters)]
+    if args.k:
+        tests = [t for t in tests if any(n in t for n in args.k)]
+        filters = tests
 
     tracerd_src = os.path.join(REPO, "tracerd")
     if not os.access(tracerd_src, os.X_OK):
