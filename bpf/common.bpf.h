@@ -14,15 +14,18 @@
 #define RECORD_SIZE_MAX 0xffff /* rec_header.size is 16 bits */
 #define DATA_OFF_MASK 0xffff
 #define DATA_LEN_MASK 0x7fff
+#define RINGBUF_DEFAULT_SIZE (16 << 20) /* --ring-buffer-kb's default */
+#define TGIDS_MAX 65536 /* processes the per-process maps keep at once */
 
 /* Set by the daemon before load. */
 const volatile __u32 self_tgid = 0;
 const volatile bool filter_traced = false; /* -- COMMAND mode: only the traced map's pids */
-const volatile __u64 wakeup_bytes = 1 << 20; /* wake the reader past this much pending */
+/* Wake the reader past this much pending: the ring's size / TRACERD_WAKEUP_FRACTION. */
+const volatile __u64 wakeup_bytes = RINGBUF_DEFAULT_SIZE / TRACERD_WAKEUP_FRACTION;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* resized by the daemon (--ring-buffer-kb) */
+	__uint(max_entries, RINGBUF_DEFAULT_SIZE); /* resized by the daemon (--ring-buffer-kb) */
 } events SEC(".maps");
 
 /* Records that could not be sent, per record type and cause (struct rec_lost). */
@@ -39,7 +42,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, TGIDS_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } exec_times SEC(".maps");
@@ -47,7 +50,7 @@ struct {
 /* -- COMMAND mode: the command's process tree, followed through fork. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, TGIDS_MAX);
 	__type(key, __u32);
 	__type(value, __u8);
 } traced SEC(".maps");
@@ -72,6 +75,12 @@ static __always_inline void record_lost(__u32 type, enum rec_lost_cause cause)
 		l->cause[cause] += 1;
 }
 
+/* The current process: its tgid (the pid a user sees). */
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
 static __always_inline bool tracing_wanted(__u32 tgid)
 {
 	if (tgid == self_tgid)
@@ -83,7 +92,7 @@ static __always_inline bool tracing_wanted(__u32 tgid)
 
 static __always_inline bool current_wanted(void)
 {
-	return tracing_wanted(bpf_get_current_pid_tgid() >> 32);
+	return tracing_wanted(current_tgid());
 }
 
 /* The exec time of tgid's current image, or its start time if we never saw it exec. */

@@ -15,23 +15,31 @@
 /* Syscall numbers (NR_*), from the kernel's uapi table of the target architecture. */
 #include "syscalls.bpf.h"
 
-#define AT_FDCWD -100
-#define SIGHUP 1
+/* NAME_MAX; IPPROTO_TCP and IPPROTO_UDP are enum constants, in vmlinux.h already. */
+#include <linux/limits.h>
+
+/*
+ * Kernel constants no header usable here provides: vmlinux.h has no macros, and the uapi
+ * headers that define these (linux/fcntl.h, linux/stat.h, asm/signal.h, linux/socket.h,
+ * linux/openat2.h) also define types vmlinux.h has, which clang refuses twice. The values
+ * are the same on x86 and arm64.
+ */
+#define AT_FDCWD -100 /* linux/fcntl.h */
+#define RESOLVE_IN_ROOT 0x10 /* linux/openat2.h */
+#define O_WRONLY 01 /* asm-generic/fcntl.h */
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define S_IFMT 00170000 /* linux/stat.h */
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define SIGHUP 1 /* asm/signal.h */
 #define SIGINT 2
 #define SIGQUIT 3
 #define SIGTERM 15
 #define SIGCHLD 17
 #define SIGCONT 18
-#define AF_INET 2
+#define AF_INET 2 /* linux/socket.h (kernel side) */
 #define AF_INET6 10
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFREG 0100000
-#define O_WRONLY 01
-#define O_CREAT 0100
-#define O_TRUNC 01000
 
 /* The syscall number at sys_exit, where the tracepoint does not pass it. */
 static __always_inline long syscall_nr(struct pt_regs *regs)

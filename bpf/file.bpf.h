@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Files: every open (failed ones too) as one record; writes to regular files summed per
- * open file per process in a map and reported once, when the process closes its last
- * reference, or by the daemon when the process exits or the trace ends.
+ * Files: every open (failed ones too) as one record. "Write" here means a traced process's
+ * write()-family syscall to a regular file: summed per open file per process in the
+ * write_totals map, and reported twice: the first write sends the path
+ * (REC_WRITE_FIRST), the last close by the process sends the totals (REC_WRITE_CLOSE);
+ * files still open when the process exits or the trace ends are reported by the daemon
+ * from the map.
  */
 #ifndef TRACERD_FILE_BPF_H
 #define TRACERD_FILE_BPF_H
@@ -10,14 +13,15 @@
 #include "path.bpf.h"
 #include "tamper.bpf.h"
 
+/* (process, open file) pairs being written at once; beyond, writes are counted lost. */
+#define WRITTEN_FILES_MAX 65536
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, WRITTEN_FILES_MAX);
 	__type(key, struct write_key);
 	__type(value, struct write_totals);
 } write_totals SEC(".maps");
-
-#define RESOLVE_IN_ROOT 0x10
 
 struct open_args {
 	int dfd;
@@ -101,8 +105,8 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
  * with the totals; file is NULL when the daemon has the path already (or the file is
  * gone). Returns whether the record was sent.
  */
-static __always_inline bool write_record_output(__u16 type, struct write_key *key,
-						struct write_totals *totals, struct file *file)
+static __always_inline bool file_write_output(__u16 type, struct write_key *key,
+					      struct write_totals *totals, struct file *file)
 {
 	struct rec_write *rec = record_start(type);
 	__u32 off = 0;
@@ -119,26 +123,34 @@ static __always_inline bool write_record_output(__u16 type, struct write_key *ke
 	return record_submit(&rec->h, sizeof(*rec) + off);
 }
 
+/* The accounting key of file in the current process. */
+static __always_inline struct write_key file_write_key(struct file *file)
+{
+	struct write_key key = { .pid = current_tgid(), .file = (__u64)file };
+
+	return key;
+}
+
 /* Reports and forgets the totals of key, whose struct file was released and reused. */
-static __always_inline void write_stale_flush(struct write_key *key, struct write_totals *t)
+static __always_inline void file_write_flush_stale(struct write_key *key, struct write_totals *t)
 {
 	struct write_totals totals = *t;
 
 	bpf_map_delete_elem(&write_totals, key);
-	write_record_output(REC_WRITE_CLOSE, key, &totals, NULL);
+	file_write_output(REC_WRITE_CLOSE, key, &totals, NULL);
 }
 
 /*
  * A file just opened by this process: an entry under its struct file belongs to an
  * earlier file that was released without close(2), at the same address.
  */
-static __always_inline void write_forget_reused(struct file *file)
+static __always_inline void file_write_forget_reused(struct file *file)
 {
-	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .file = (__u64)file };
+	struct write_key key = file_write_key(file);
 	struct write_totals *t = bpf_map_lookup_elem(&write_totals, &key);
 
 	if (t)
-		write_stale_flush(&key, t);
+		file_write_flush_stale(&key, t);
 }
 
 static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
@@ -152,7 +164,7 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	open_args_read(regs, nr, &a);
 	/* Both may send records of their own: before this one takes the buffer. */
 	if (file) {
-		write_forget_reused(file);
+		file_write_forget_reused(file);
 		tamper_check_open(file, a.flags, ret);
 	}
 	rec = record_start(REC_OPEN);
@@ -181,16 +193,17 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
+/* A write of ret bytes to a regular file: added to its totals, the first one reported. */
 static __always_inline void file_write_account(struct file *file, long ret)
 {
-	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .file = (__u64)file };
+	struct write_key key = file_write_key(file);
 	struct write_totals first = { .bytes = ret, .writes = 1, .path_sent = 1 };
 	struct write_totals *t;
 
 	first.inode = (__u64)BPF_CORE_READ(file, f_inode);
 	t = bpf_map_lookup_elem(&write_totals, &key);
 	if (t && t->inode != first.inode) {
-		write_stale_flush(&key, t);
+		file_write_flush_stale(&key, t);
 		t = NULL;
 	}
 	if (t) {
@@ -209,7 +222,7 @@ static __always_inline void file_write_account(struct file *file, long ret)
 		__sync_fetch_and_add(&t->writes, 1);
 		return;
 	}
-	if (!write_record_output(REC_WRITE_FIRST, &key, &first, file)) {
+	if (!file_write_output(REC_WRITE_FIRST, &key, &first, file)) {
 		/* The close must carry the path then. */
 		t = bpf_map_lookup_elem(&write_totals, &key);
 		if (t)
@@ -220,20 +233,20 @@ static __always_inline void file_write_account(struct file *file, long ret)
 /* The process closes a file it wrote to: report once no other reference is left. */
 static __always_inline void file_close(int fd)
 {
-	struct write_key key = { .pid = bpf_get_current_pid_tgid() >> 32 };
-	struct write_totals *t, totals;
 	struct file *file = fd_to_file(fd);
+	struct write_totals *t, totals;
+	struct write_key key;
 
 	if (!file)
 		return;
-	key.file = (__u64)file;
+	key = file_write_key(file);
 	t = bpf_map_lookup_elem(&write_totals, &key);
 	if (!t || file_refcount(file) > 1)
 		return;
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);
 	/* One path walk per written file: the daemon has it from the first write. */
-	write_record_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file);
+	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #define SENDMMSG_MAX 4 /* glibc sends A and AAAA in one sendmmsg(): two is the usual */
 #define IOV_MAX_SEEN 4 /* iovecs gathered per vectored transfer (glibc's TCP query: 4) */
 #define DNS_PAYLOAD_MASK 2047 /* covers TRACERD_DNS_PAYLOAD_MAX, for the verifier */
+#define UDP_DESTS_MAX 16384 /* (process, destination) pairs remembered; LRU beyond */
 
 struct udp_dest_key {
 	__u32 pid;
@@ -25,7 +26,7 @@ struct udp_dest_key {
 /* Destinations already reported per process; an evicted one is reported again. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, UDP_DESTS_MAX);
 	__type(key, struct udp_dest_key);
 	__type(value, __u8);
 } udp_dests SEC(".maps");
@@ -38,6 +39,12 @@ static __always_inline struct sock *file_sock(struct file *file)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	return BPF_CORE_READ(sock, sk);
+}
+
+/* The socket of the syscall's first argument, an fd; NULL when it is not one. */
+static __always_inline struct sock *syscall_fd_sock(struct pt_regs *regs)
+{
+	return file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
 }
 
 /* Fills the socket's side of n: family and protocol. False for anything not TCP/UDP/IP. */
@@ -112,7 +119,7 @@ static __always_inline void net_connect_output(struct rec_net *dst, long ret)
 
 static __always_inline void net_connect(struct pt_regs *regs, long ret)
 {
-	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	struct sock *sk = syscall_fd_sock(regs);
 	struct rec_net dst;
 
 	if (!sk || !net_sock_fill(sk, &dst))
@@ -126,7 +133,7 @@ static __always_inline void net_connect(struct pt_regs *regs, long ret)
 static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret)
 {
 	struct udp_dest_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32,
+		.pid = current_tgid(),
 		.port = dst->port,
 		.family = dst->addr_family,
 	};
@@ -225,9 +232,9 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr,
 }
 
 /* sendto() or recvfrom(): same arguments, the data flowing the other way. */
-static __always_inline void net_sendto(struct pt_regs *regs, long ret, __u16 dir)
+static __always_inline void net_sendto_recvfrom(struct pt_regs *regs, long ret, __u16 dir)
 {
-	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	struct sock *sk = syscall_fd_sock(regs);
 	struct net_data d = {
 		.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
 		.len = PT_REGS_PARM3_CORE_SYSCALL(regs),
@@ -251,10 +258,10 @@ static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msg
 	net_transfer(sk, msg.msg_namelen ? msg.msg_name : NULL, &d, ret, dir);
 }
 
-/* sendmsg() or recvmsg() */
-static __always_inline void net_sendmsg(struct pt_regs *regs, long ret, __u16 dir)
+/* sendmsg() or recvmsg(): the data and the peer in a user msghdr. */
+static __always_inline void net_sendmsg_recvmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
-	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	struct sock *sk = syscall_fd_sock(regs);
 
 	if (sk)
 		net_transfer_msghdr(sk, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, dir);
@@ -262,7 +269,7 @@ static __always_inline void net_sendmsg(struct pt_regs *regs, long ret, __u16 di
 
 static __always_inline void net_sendmmsg(struct pt_regs *regs, long ret)
 {
-	struct sock *sk = file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	struct sock *sk = syscall_fd_sock(regs);
 	struct mmsghdr *msgs = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 
 	if (!sk || ret <= 0)

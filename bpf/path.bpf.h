@@ -14,7 +14,6 @@
 #define PATH_END TRACERD_PATH_MAX
 #define PATH_POS_MASK (TRACERD_PATH_MAX - 1)
 #define PATH_MAX_DEPTH 160
-#define NAME_MAX 255
 
 /* path_walk() result: the start offset in the low 16 bits, these flags above. */
 #define PATH_WALK_POS_MASK 0xffff

@@ -9,6 +9,8 @@
 
 #include "common.bpf.h"
 
+#define TAMPER_SEEN_MAX 4096 /* (process, action, value) triples remembered; LRU beyond */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -28,7 +30,7 @@ struct tamper_key {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, TAMPER_SEEN_MAX);
 	__type(key, struct tamper_key);
 	__type(value, __u8);
 } tamper_seen SEC(".maps");
@@ -36,7 +38,7 @@ struct {
 static __always_inline bool tamper_first_time(__u32 action, __s64 value)
 {
 	struct tamper_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32,
+		.pid = current_tgid(),
 		.action = action,
 		.value = value,
 	};
@@ -76,7 +78,7 @@ static __always_inline bool signal_stops_trace(int sig)
  */
 static __always_inline void tamper_signal(int sig, struct task_struct *target)
 {
-	__u32 sender = bpf_get_current_pid_tgid() >> 32;
+	__u32 sender = current_tgid();
 	bool supervisor;
 
 	/* SIGCHLD comes from tracerd's own command exiting. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tracerd's BPF programs. Entry points only: each reads its arguments, checks scope
- * and hands over to the helpers of its event family (process, file, net). Everything is
- * attached to tracepoints through BTF (tp_btf), which needs neither kprobes nor tracefs.
+ * tracerd's BPF programs: the entry points, and the dispatch of syscalls to the event
+ * families (process, file, net, tamper). Each program decides whether the event is one
+ * tracerd records and in scope, then hands over to the family's helpers, which build the
+ * record and send it with record_submit() (common.bpf.h). Everything is attached to
+ * tracepoints through BTF (tp_btf), which needs neither kprobes nor tracefs.
  */
 #include "process.bpf.h"
 #include "file.bpf.h"
@@ -73,15 +75,21 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 	}
 }
 
-/*
- * Everything else is seen on exit, when the result is known and user memory is paged in.
- * Scope is checked only for the syscalls tracerd records: most syscalls leave at once.
- */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
-{
-	long nr = syscall_nr(regs);
+/* What sys_exit does with a syscall: most are none of tracerd's business. */
+enum sys_exit_action {
+	SYS_EXIT_IGNORE,
+	SYS_EXIT_TAMPER, /* seen from anyone but tracerd, whatever the scope */
+	SYS_EXIT_OPEN,
+	SYS_EXIT_RW,
+	SYS_EXIT_CONNECT,
+	SYS_EXIT_CHDIR,
+	SYS_EXIT_SENDTO_RECVFROM,
+	SYS_EXIT_SENDMSG_RECVMSG,
+	SYS_EXIT_SENDMMSG,
+};
 
+static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
+{
 	switch (nr) {
 	case NR_openat:
 	case NR_openat2:
@@ -91,47 +99,76 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 #ifdef NR_creat
 	case NR_creat:
 #endif
-		if (current_wanted())
-			file_open(regs, nr, ret);
-		break;
+		return SYS_EXIT_OPEN;
 	case NR_read:
 	case NR_write:
 	case NR_writev:
 	case NR_pwrite64:
 	case NR_pwritev:
 	case NR_pwritev2:
-		if (current_wanted())
-			sys_exit_rw(regs, nr, ret);
-		break;
+		return SYS_EXIT_RW;
 	case NR_connect:
-		if (current_wanted())
-			net_connect(regs, ret);
-		break;
+		return SYS_EXIT_CONNECT;
 	case NR_chdir:
 	case NR_fchdir:
-		if (ret == 0 && current_wanted())
-			process_chdir();
-		break;
+		return SYS_EXIT_CHDIR;
 	case NR_sendto:
 	case NR_recvfrom:
-		if (current_wanted())
-			net_sendto(regs, ret, nr == NR_recvfrom ? DNS_RECEIVED : 0);
-		break;
+		return SYS_EXIT_SENDTO_RECVFROM;
 	case NR_sendmsg:
 	case NR_recvmsg:
-		if (current_wanted())
-			net_sendmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
-		break;
+		return SYS_EXIT_SENDMSG_RECVMSG;
 	case NR_sendmmsg:
-		if (current_wanted())
-			net_sendmmsg(regs, ret);
-		break;
+		return SYS_EXIT_SENDMMSG;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
-		/* Tamper evidence comes from anyone but tracerd, whatever the scope. */
-		if (bpf_get_current_pid_tgid() >> 32 != self_tgid)
+		return SYS_EXIT_TAMPER;
+	}
+	return SYS_EXIT_IGNORE;
+}
+
+/*
+ * Everything else is seen on exit, when the result is known and user memory is paged in.
+ * Most syscalls leave at the first test; scope is checked once, for the ones recorded.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = syscall_nr(regs);
+	enum sys_exit_action action = sys_exit_action_of(nr);
+
+	if (action == SYS_EXIT_IGNORE)
+		return 0;
+	if (action == SYS_EXIT_TAMPER) {
+		if (current_tgid() != self_tgid)
 			tamper_syscall(regs, nr, ret);
+		return 0;
+	}
+	if (!current_wanted())
+		return 0;
+	switch (action) {
+	case SYS_EXIT_OPEN:
+		file_open(regs, nr, ret);
+		break;
+	case SYS_EXIT_RW:
+		sys_exit_rw(regs, nr, ret);
+		break;
+	case SYS_EXIT_CONNECT:
+		net_connect(regs, ret);
+		break;
+	case SYS_EXIT_CHDIR:
+		if (ret == 0)
+			process_chdir();
+		break;
+	case SYS_EXIT_SENDTO_RECVFROM:
+		net_sendto_recvfrom(regs, ret, nr == NR_recvfrom ? DNS_RECEIVED : 0);
+		break;
+	case SYS_EXIT_SENDMSG_RECVMSG:
+		net_sendmsg_recvmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
+		break;
+	default: /* SYS_EXIT_SENDMMSG */
+		net_sendmmsg(regs, ret);
 		break;
 	}
 	return 0;
