@@ -365,7 +365,8 @@ static void seed_open(const char *name, const char *path, const char *base, uint
 	save(name);
 }
 
-static void seed_write(const char *name, uint16_t type)
+/* As the BPF side sends them: a path, unless a close says to take the first write's. */
+static void seed_write(const char *name, uint16_t type, uint32_t flags)
 {
 	struct rec_write *w = (struct rec_write *)buf;
 
@@ -375,7 +376,8 @@ static void seed_write(const char *name, uint16_t type)
 	w->key.file = 0xffff888012345678ull;
 	w->totals.bytes = 4096;
 	w->totals.writes = 3;
-	if (type == REC_WRITE_FIRST)
+	w->flags = flags;
+	if (!(flags & WRITE_PATH_FROM_FIRST))
 		w->path = put(offsetof(struct rec_write, data), "/tmp/out.txt", 12);
 	used += sizeof(*w) - offsetof(struct rec_write, data);
 	save(name);
@@ -430,8 +432,10 @@ int main(int argc, char **argv)
 	seed_dns("dns-tcp", framed, sizeof(framed), DNS_TCP);
 	seed_open("open", "/etc/passwd", "", 0, 3);
 	seed_open("open-relative", "../x/./y", "/home/runner/work", OPEN_PATH_RELATIVE, -2);
-	seed_write("write-first", REC_WRITE_FIRST);
-	seed_write("write-close", REC_WRITE_CLOSE);
+	seed_write("write-first", REC_WRITE_FIRST, 0);
+	seed_write("write-close", REC_WRITE_CLOSE, 0);
+	seed_write("write-first-again", REC_WRITE_FIRST, 0);
+	seed_write("write-close-from-first", REC_WRITE_CLOSE, WRITE_PATH_FROM_FIRST);
 	seed_tamper("tamper-signal", TAMPER_SIGNAL, 15);
 	seed_tamper("tamper-ptrace", TAMPER_PTRACE, 16);
 	seed_tamper("tamper-open", TAMPER_OPEN_OUTPUT, O_RDWR);
