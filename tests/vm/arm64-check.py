@@ -8,8 +8,8 @@ SHARE holds what the guest left: status (tracerd's exit status: the workload's),
 machine (uname -m), trace.jsonl.gz. The trace must pass every check of the e2e suite
 (tests/e2e/tracelib.py: each line against schemas/, trace_start first, trace_end last with
 counts that match the file) and hold, with their exact values, what arm64-workload did:
-its own exec and its child's, the file it opened, the DNS query, the TCP connect. The
-values are the ones arm64-init.sh passes to the workload.
+its own exec and its child's, the file it opened, the DNS query, the TCP connect (named
+after the DNS answer). The values are the ones arm64-init.sh passes to the workload.
 """
 import pathlib
 import sys
@@ -57,9 +57,11 @@ def check(share):
         expect(problems, f"dns_query for {HOSTNAME}",
                sel(lines, "dns_query", hostname=HOSTNAME, qtype="A", dst_addr="127.0.0.1",
                    dst_port=53, protocol="udp", exec_id=main_id))
-        expect(problems, f"net_connect to 127.0.0.77:{PORT}",
+        # The hostname comes from the DNS answer the workload received (recvfrom).
+        expect(problems, f"net_connect to 127.0.0.77:{PORT} named {HOSTNAME}",
                sel(lines, "net_connect", dst_addr="127.0.0.77", dst_port=PORT,
-                   protocol="tcp", family="inet", ret=0, exec_id=main_id))
+                   protocol="tcp", family="inet", ret=0, exec_id=main_id,
+                   hostname=HOSTNAME))
         expect(problems, "process_exit of the workload with code 0",
                sel(lines, "process_exit", exec_id=main_id, exit_code=0))
     end = sel(lines, "trace_end")

@@ -10,7 +10,7 @@
  *   - resolves HOSTNAME (type A) with a UDP query to 127.0.0.1:53, answered by a responder
  *     it runs itself with 127.0.0.77 (dns_query with that hostname);
  *   - connects over TCP to 127.0.0.77:PORT, where it listens itself (net_connect with that
- *     port, and the hostname learnt from the answer).
+ *     port, and HOSTNAME, which tracerd learnt from the answer).
  * Everything is on loopback and in one process, in sequence: nothing can race. Exit 0 when
  * every step worked; otherwise a message on stderr and exit 1.
  */
@@ -142,7 +142,9 @@ static int resolve(const char *name)
 		fail("dns responder sendto");
 		goto out;
 	}
-	if (recvfrom(cli, r, sizeof(r), 0, NULL, NULL) != n) {
+	/* With the sender's address: that is how tracerd tells an answer from port 53. */
+	plen = sizeof(peer);
+	if (recvfrom(cli, r, sizeof(r), 0, (struct sockaddr *)&peer, &plen) != n) {
 		fail("dns recvfrom");
 		goto out;
 	}
