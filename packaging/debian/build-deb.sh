@@ -23,7 +23,9 @@ export SOURCE_DATE_EPOCH
 
 # Debug information stays beside the package, not in it.
 mkdir -p "$(dirname "$deb")"
-objcopy --only-keep-debug "$stage/usr/sbin/tracerd" "$(dirname "$deb")/tracerd_${version}_$arch.debug"
+debug=$(dirname "$deb")/tracerd_${version}_$arch.debug
+objcopy --only-keep-debug "$stage/usr/sbin/tracerd" "$debug"
+chmod 0644 "$debug"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/sbin/tracerd"
 
 install -m 0644 "$here/copyright" "$doc/copyright"
