@@ -9,7 +9,8 @@
 #
 # The trace is made by gen.py from a real trace that tracerd records here of a CI-like
 # job (git, python, tar, curl, a C compile), cached in build/reader/bench/. Prints wall
-# and CPU seconds of the best of 3 runs of each, peak RSS, and writes results.json.
+# and CPU seconds of the best of 3 runs of each (one of jq), peak RSS, and writes
+# build/reader/bench/results.json.
 set -eu
 
 tracerd=$(realpath "$1")
@@ -47,10 +48,12 @@ jq_summary='reduce inputs as $e ({};
 	elif $e.type == "events_lost" then .lost += $e.count
 	else . end)'
 
-# best_of CMD...: runs CMD 3 times; prints "wall user+sys maxrss_kb" of the fastest.
+# best_of N CMD...: runs CMD N times; prints "wall user+sys maxrss_kb" of the fastest.
 best_of() {
 	best=""
-	for _ in 1 2 3; do
+	runs=$1
+	shift
+	for _ in $(seq "$runs"); do
 		/usr/bin/time -f "%e %U %S %M" -o "$out/time" "$@" >/dev/null
 		line=$(awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4}' "$out/time")
 		if [ -z "$best" ] || [ "$(echo "$line $best" | awk '{print ($1 < $4)}')" = 1 ]; then
@@ -65,10 +68,11 @@ lines=$(gzip -dc "$big" | wc -l)
 bytes=$(gzip -dc "$big" | wc -c)
 echo "trace: $big"
 echo "       $lines lines, $((bytes / 1048576)) MiB of JSON, $((size / 1048576)) MiB gzip"
-gunzip_t=$(best_of sh -c "gzip -dc '$big' >/dev/null")
-reader_t=$(best_of "$tracerd" summary "$big")
-check_t=$(best_of "$tracerd" check "$big")
-jq_t=$(best_of sh -c "gzip -dc '$big' | jq -n '$jq_summary'")
+gunzip_t=$(best_of 3 sh -c "gzip -dc '$big' >/dev/null")
+reader_t=$(best_of 3 "$tracerd" summary "$big")
+check_t=$(best_of 3 "$tracerd" check "$big")
+# jq takes minutes: one run.
+jq_t=$(best_of 1 sh -c "gzip -dc '$big' | jq -n '$jq_summary'")
 printf '%-32s %8s %12s %10s\n' "" "wall s" "CPU s" "RSS MiB"
 for row in "gzip -dc (the floor)|$gunzip_t" "tracerd summary|$reader_t" \
 	"tracerd check|$check_t" "gzip -dc | jq (same summary)|$jq_t"; do
