@@ -8,8 +8,8 @@ SHARE holds what the guest left: status (tracerd's exit status: the workload's),
 machine (uname -m), trace.jsonl.gz. The trace must pass every check of the e2e suite
 (tests/e2e/tracelib.py: each line against schemas/, trace_start first, trace_end last with
 counts that match the file) and hold, with their exact values, what arm64-workload did:
-its own exec and its child's, the file it opened, the DNS query, the TCP connect (named
-after the DNS answer). The values are the ones arm64-init.sh passes to the workload.
+its own exec and its child's, the file it opened (by a relative name, after a chdir), its
+line on stdout, the DNS query, the TCP connect (named after the DNS answer). The values are the ones arm64-init.sh passes to the workload.
 """
 import pathlib
 import sys
@@ -19,7 +19,9 @@ import tracelib  # noqa: E402
 
 JOB = "arm64-smoke"
 EXE = "/smoke/arm64-workload"
-FILE = "/tmp/arm64-smoke/known-file.txt"
+DIR = "/tmp/arm64-smoke"
+FILE = DIR + "/known-file.txt"
+STDOUT = "arm64-workload: exec, open, dns, connect done\n"
 PORT = 18443
 HOSTNAME = "arm64-smoke.tracerd.test"
 
@@ -43,7 +45,7 @@ def check(share):
     problems += tracelib.trace_problems(lines, JOB)
     sel = tracelib.select
     main = expect(problems, f"process_exec of {EXE} with its arguments",
-                  sel(lines, "process_exec", exe=EXE, filename=EXE,
+                  sel(lines, "process_exec", exe=EXE, filename=EXE, cwd="/tmp",
                       args=[EXE, FILE, str(PORT), HOSTNAME]))
     if main:
         main_id = main[0]["exec_id"]
@@ -51,9 +53,14 @@ def check(share):
         expect(problems, "process_exec of the child",
                sel(lines, "process_exec", exe=EXE, args=[EXE, "child", "exec-marker"],
                    ppid=pid, parent_exec_id=main_id))
-        expect(problems, f"file_open of {FILE}",
+        # Opened by its relative name after a chdir(): the path is resolved from the cwd
+        # tracerd learnt from that chdir.
+        expect(problems, f"file_open of {FILE} in {DIR}",
                sel(lines, "file_open", path=FILE, flags="O_RDONLY", exec_id=main_id,
-                   ret=lambda r: r >= 0))
+                   cwd=DIR, ret=lambda r: r >= 0))
+        expect(problems, f"file_write of the workload's {len(STDOUT)}-byte line",
+               sel(lines, "file_write", path="/smoke/tracerd.log", bytes=len(STDOUT),
+                   writes=1, exec_id=main_id))
         expect(problems, f"dns_query for {HOSTNAME}",
                sel(lines, "dns_query", hostname=HOSTNAME, qtype="A", dst_addr="127.0.0.1",
                    dst_port=53, protocol="udp", exec_id=main_id))

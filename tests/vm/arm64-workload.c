@@ -6,13 +6,15 @@
  *
  * does, in order, exactly what the host then looks for in the trace:
  *   - execs itself as `arm64-workload child exec-marker` and waits for it (process_exec);
- *   - opens FILE read-only and reads it (file_open with that path);
+ *   - changes directory to FILE's, opens FILE there by its relative name and reads it
+ *     (file_open with FILE's absolute path, cwd FILE's directory from the chdir);
  *   - resolves HOSTNAME (type A) with a UDP query to 127.0.0.1:53, answered by a responder
  *     it runs itself with 127.0.0.77 (dns_query with that hostname);
  *   - connects over TCP to 127.0.0.77:PORT, where it listens itself (net_connect with that
  *     port, and HOSTNAME, which tracerd learnt from the answer).
  * Everything is on loopback and in one process, in sequence: nothing can race. Exit 0 when
- * every step worked; otherwise a message on stderr and exit 1.
+ * every step worked, after one line on stdout (a file_write of that many bytes); otherwise a
+ * message on stderr and exit 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,10 +56,22 @@ static int run_child(const char *self)
 	return 0;
 }
 
+/* Opens FILE by its name relative to its directory, after a chdir() there. */
 static int read_file(const char *path)
 {
-	char buf[256];
-	int fd = open(path, O_RDONLY);
+	char dir[256], buf[256];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir)) {
+		fprintf(stderr, "arm64-workload: %s: not an absolute path in a directory\n", path);
+		return -1;
+	}
+	memcpy(dir, path, slash - path);
+	dir[slash - path] = 0;
+	if (chdir(dir) < 0)
+		return fail(dir);
+	fd = open(slash + 1, O_RDONLY);
 
 	if (fd < 0)
 		return fail(path);
