@@ -75,7 +75,7 @@ check_t=$(best_of 3 "$tracerd" check "$big")
 jq_t=$(best_of 1 sh -c "gzip -dc '$big' | jq -n '$jq_summary'")
 printf '%-32s %8s %12s %10s\n' "" "wall s" "CPU s" "RSS MiB"
 for row in "gzip -dc (the floor)|$gunzip_t" "tracerd summary|$reader_t" \
-	"tracerd check|$check_t" "gzip -dc | jq (same summary)|$jq_t"; do
+	"tracerd check|$check_t" "gzip -dc, jq (same summary)|$jq_t"; do
 	name=${row%%|*}
 	# shellcheck disable=SC2086 # three numbers, split on purpose
 	set -- ${row#*|}

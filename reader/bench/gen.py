@@ -59,6 +59,7 @@ def main():
                 secs = base + rep * 2
                 o["timestamp"] = (f"{ts0[:11]}{secs // 3600 % 24:02d}:{secs // 60 % 60:02d}:"
                                   f"{secs % 60:02d}{o['timestamp'][19:]}")
+                last_ts = o["timestamp"]
                 line = json.dumps(o, separators=(",", ":")) + "\n"
                 stage.append(line)
                 size += len(line)
@@ -69,7 +70,7 @@ def main():
                     size = 0
             rep += 1
         counted = {t: n for t, n in by_type.items() if t not in ("events_lost", "tamper")}
-        end = {"type": "trace_end", "timestamp": o["timestamp"],
+        end = {"type": "trace_end", "timestamp": last_ts,
                "job_id": start["job_id"], "events": sum(counted.values()),
                "by_type": counted, "lost": 0, "duration_ns": rep * 2 * 10**9,
                "stop_reason": "command_exited"}
