@@ -2,7 +2,8 @@
 #
 # The benchmark's own programs, built by bench/run.py (make -f bench/bench.mk from the
 # repository root) into build/bench/: the floor tracers (two BPF objects, their skeletons,
-# one loader) and the storm load generator. Quiet unless V=1.
+# one loader, which shares src/evloop.c with tracerd) and the storm load generator. Quiet
+# unless V=1.
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CC ?= cc
@@ -12,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 
 OUT := build/bench
 CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-	-Ibench -I$(OUT)
+	-Ibench -Iinclude -I$(OUT)
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf) -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ivmlinux \
 	-Ivmlinux/$(ARCH)
@@ -44,9 +45,11 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUT)/floor: bench/floor.c bench/floor.h $(OUT)/floor_null.skel.h $(OUT)/floor_record.skel.h
+# The floors read their ring buffer in tracerd's own event loop.
+$(OUT)/floor: bench/floor.c src/evloop.c bench/floor.h include/evloop.h include/tracerd_event.h \
+		$(OUT)/floor_null.skel.h $(OUT)/floor_record.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) bench/floor.c src/evloop.c $(LIBBPF_LIBS) -o $@
 
 $(OUT)/storm: bench/storm.c | $(OUT)
 	$(call msg,CC,$@)

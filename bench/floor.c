@@ -2,7 +2,8 @@
 /*
  * floor: the benchmark's reference tracers. Attaches to tracerd's tracepoints either
  * programs that do nothing (--mode null) or programs sending one 64-byte record per event
- * (--mode record), drained by a reader that only counts. Writes --pid-file once attached,
+ * (--mode record), drained by a reader that only counts, in tracerd's own event loop
+ * (src/evloop.c). Writes --pid-file once attached,
  * runs until SIGTERM or SIGINT, then prints one JSON line: records read and records lost.
  *
  *   floor --mode null|record --pid-file PATH [--ring-buffer-kb N]
@@ -17,14 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "evloop.h"
 #include "floor.h"
 #include "floor_null.skel.h"
 #include "floor_record.skel.h"
+#include "tracerd_event.h"
 
 #define TICK_MS 100 /* drain period when the kernel does not wake us, as tracerd's */
 
@@ -35,9 +35,7 @@ struct floor {
 	struct floor_null_bpf *null_skel;
 	struct floor_record_bpf *record_skel;
 	struct ring_buffer *ring;
-	int epoll_fd;
-	int signal_fd;
-	int timer_fd;
+	struct evloop loop;
 	uint64_t records;
 	uint64_t wakeups;
 };
@@ -73,7 +71,7 @@ static int floor_load(struct floor *f)
 		return -errno;
 	f->record_skel = skel;
 	skel->rodata->self_tgid = getpid();
-	skel->rodata->wakeup_bytes = f->ringbuf_kb * 1024ull / 8;
+	skel->rodata->wakeup_bytes = f->ringbuf_kb * 1024ull / TRACERD_WAKEUP_FRACTION;
 	err = bpf_map__set_max_entries(skel->maps.floor_events, f->ringbuf_kb * 1024u);
 	if (!err)
 		err = floor_record_bpf__load(skel);
@@ -87,41 +85,16 @@ static int floor_load(struct floor *f)
 	return 0;
 }
 
-static int epoll_watch(int epoll_fd, int fd)
+/* tracerd's own loop; the null floor has no ring buffer, so no timer either. */
+static int floor_loop_open(struct floor *f)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-static int floor_fds_open(struct floor *f)
-{
-	struct itimerspec tick = {
-		.it_interval = { .tv_nsec = TICK_MS * 1000000 },
-		.it_value = { .tv_nsec = TICK_MS * 1000000 },
-	};
 	sigset_t mask;
-	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	f->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	f->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (f->signal_fd < 0 || f->epoll_fd < 0)
-		return -errno;
-	err = epoll_watch(f->epoll_fd, f->signal_fd);
-	if (err || !f->ring)
-		return err;
-	f->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (f->timer_fd < 0 || timerfd_settime(f->timer_fd, 0, &tick, NULL) < 0)
-		return -errno;
-	err = epoll_watch(f->epoll_fd, f->timer_fd);
-	if (!err)
-		err = epoll_watch(f->epoll_fd, ring_buffer__epoll_fd(f->ring));
-	return err;
+	return evloop_open(&f->loop, &mask, NULL, f->ring ? TICK_MS : 0,
+			   f->ring ? ring_buffer__epoll_fd(f->ring) : -1);
 }
 
 static int pid_file_write(const char *path)
@@ -141,29 +114,16 @@ static int pid_file_write(const char *path)
 
 static int floor_loop(struct floor *f)
 {
-	struct epoll_event ev[4];
-	uint64_t expirations;
-
 	for (;;) {
-		int n = epoll_wait(f->epoll_fd, ev, 4, -1);
+		int ready = evloop_wait(&f->loop);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == f->signal_fd)
-				return 0;
-			if (ev[i].data.fd == f->timer_fd) {
-				if (read(f->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-				    errno != EAGAIN)
-					return -errno;
-			} else {
-				f->wakeups++;
-			}
-			ring_buffer__consume(f->ring);
-		}
+		if (ready < 0)
+			return ready;
+		if (ready & EVLOOP_SIGNAL)
+			return 0;
+		if (ready & EVLOOP_DATA)
+			f->wakeups++;
+		ring_buffer__consume(f->ring);
 	}
 }
 
@@ -231,12 +191,7 @@ static int options_parse(int argc, char **argv, struct floor *f)
 
 int main(int argc, char **argv)
 {
-	struct floor f = {
-		.ringbuf_kb = 16384,
-		.epoll_fd = -1,
-		.signal_fd = -1,
-		.timer_fd = -1,
-	};
+	struct floor f = { .ringbuf_kb = 16384 };
 	bool pid_file_written = false;
 	int err;
 
@@ -244,6 +199,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	evloop_init(&f.loop);
 	libbpf_set_print(libbpf_print);
 	err = floor_load(&f);
 	if (err) {
@@ -251,7 +207,7 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
-	err = floor_fds_open(&f);
+	err = floor_loop_open(&f);
 	if (err) {
 		fprintf(stderr, "floor: cannot set up the event loop: %s\n", strerror(-err));
 		goto cleanup;
@@ -274,11 +230,6 @@ cleanup:
 	ring_buffer__free(f.ring);
 	floor_null_bpf__destroy(f.null_skel);
 	floor_record_bpf__destroy(f.record_skel);
-	if (f.epoll_fd >= 0)
-		close(f.epoll_fd);
-	if (f.timer_fd >= 0)
-		close(f.timer_fd);
-	if (f.signal_fd >= 0)
-		close(f.signal_fd);
+	evloop_close(&f.loop);
 	return err ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The trace loop: one thread, one epoll set of the ring buffer, a signalfd and a timerfd.
+ * The trace loop: one thread, one epoll set of the ring buffer, a signalfd and a timerfd
+ * (src/evloop.c, shared with the benchmark's floor tracers).
  * Records are drained in batches when the kernel wakes us (past a fill threshold) and on
  * every tick; a gzip member is written every flush interval.
  */
@@ -13,23 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bpf_setup.h"
 #include "command.h"
+#include "evloop.h"
 #include "log.h"
 #include "privileges.h"
 #include "records.h"
 
 #define TICK_MS 100 /* drain period when the kernel does not wake us */
-#define EPOLL_BATCH 4 /* the ring buffer, the signalfd and the timerfd: all at once */
 
 struct daemon {
 	const struct options *opts;
@@ -41,9 +40,7 @@ struct daemon {
 	struct command cmd;
 	bool has_command;
 	int command_status;
-	int epoll_fd;
-	int signal_fd;
-	int timer_fd;
+	struct evloop loop;
 	sigset_t orig_mask;
 	uint64_t last_flush_ns;
 	bool stopping;
@@ -85,10 +82,7 @@ static void daemon_drain(struct daemon *d)
 static void daemon_tick(struct daemon *d)
 {
 	uint64_t now = trace_boot_now_ns();
-	uint64_t expirations;
 
-	if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return;
 	daemon_drain(d);
 	if (now - d->last_flush_ns >= (uint64_t)d->opts->flush_interval_ms * 1000000) {
 		trace_flush(&d->trace);
@@ -148,7 +142,7 @@ static void daemon_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
-	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(d->loop.signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			daemon_child_exited(d);
 		else if (signal_stops(si.ssi_signo))
@@ -158,43 +152,24 @@ static void daemon_signal(struct daemon *d)
 
 static int daemon_loop(struct daemon *d)
 {
-	struct epoll_event ev[EPOLL_BATCH];
-
 	while (!d->stopping) {
-		int n = epoll_wait(d->epoll_fd, ev, EPOLL_BATCH, -1);
+		int ready = evloop_wait(&d->loop);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == d->signal_fd)
-				daemon_signal(d);
-			else if (ev[i].data.fd == d->timer_fd)
-				daemon_tick(d);
-			else
-				daemon_drain(d);
-		}
+		if (ready < 0)
+			return ready;
+		if (ready & EVLOOP_SIGNAL)
+			daemon_signal(d);
+		if (ready & EVLOOP_TICK)
+			daemon_tick(d);
+		if (ready & EVLOOP_DATA)
+			daemon_drain(d);
 	}
 	return 0;
 }
 
-static int epoll_watch(int epoll_fd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
 static int daemon_fds_open(struct daemon *d)
 {
-	struct itimerspec tick = {
-		.it_interval = { .tv_nsec = TICK_MS * 1000000 },
-		.it_value = { .tv_nsec = TICK_MS * 1000000 },
-	};
 	sigset_t mask;
-	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -204,21 +179,7 @@ static int daemon_fds_open(struct daemon *d)
 		sigaddset(&mask, ignored_signals[i]);
 	/* A closed stdout (--out -) is a write error to count, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, &mask, &d->orig_mask) < 0)
-		return -errno;
-	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->signal_fd < 0 || d->timer_fd < 0 || d->epoll_fd < 0)
-		return -errno;
-	if (timerfd_settime(d->timer_fd, 0, &tick, NULL) < 0)
-		return -errno;
-	err = epoll_watch(d->epoll_fd, d->signal_fd);
-	if (!err)
-		err = epoll_watch(d->epoll_fd, d->timer_fd);
-	if (!err)
-		err = epoll_watch(d->epoll_fd, ring_buffer__epoll_fd(d->ring));
-	return err;
+	return evloop_open(&d->loop, &mask, &d->orig_mask, TICK_MS, ring_buffer__epoll_fd(d->ring));
 }
 
 /*
@@ -389,12 +350,7 @@ static void daemon_cleanup(struct daemon *d)
 		bpf_setup_destroy(d->skel);
 	if (d->pid_file_written)
 		unlink(d->opts->pid_file);
-	if (d->epoll_fd >= 0)
-		close(d->epoll_fd);
-	if (d->timer_fd >= 0)
-		close(d->timer_fd);
-	if (d->signal_fd >= 0)
-		close(d->signal_fd);
+	evloop_close(&d->loop);
 }
 
 int daemon_run(const struct options *opts)
@@ -402,14 +358,12 @@ int daemon_run(const struct options *opts)
 	struct daemon d = {
 		.opts = opts,
 		.has_command = opts->command != NULL,
-		.epoll_fd = -1,
-		.signal_fd = -1,
-		.timer_fd = -1,
 	};
 	struct output *out = NULL;
 	int status = 1;
 	int err;
 
+	evloop_init(&d.loop);
 	err = daemon_start(&d, &out);
 	if (err)
 		goto cleanup;
