@@ -183,16 +183,61 @@ static int options_parse(int argc, char **argv, struct storm_opts *o)
 	return 0;
 }
 
+/* Forks o->procs workers, released together once all exist. Returns 0 or -1 (errno set). */
+static int workers_start(const struct storm_opts *o, struct storm_shared *sh, pid_t *pids)
+{
+	int start_pipe[2];
+	char go;
+
+	if (pipe(start_pipe) < 0)
+		return -1;
+	for (int i = 0; i < o->procs; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return -1;
+		if (pids[i] == 0) {
+			/* Wait for every worker to exist, then start on the same clock. */
+			close(start_pipe[1]);
+			if (read(start_pipe[0], &go, 1) < 0)
+				_exit(1);
+			worker_run(o, sh, i);
+			_exit(0);
+		}
+	}
+	close(start_pipe[0]);
+	sh->start_ns = now_ns() + 10 * TICK_NS;
+	close(start_pipe[1]); /* EOF releases the workers */
+	return 0;
+}
+
+/* Waits for the workers; their operations summed into *ops, the last end into *end. */
+static int workers_reap(const struct storm_opts *o, struct storm_shared *sh, const pid_t *pids,
+			uint64_t *ops, uint64_t *end)
+{
+	int failed = 0;
+
+	for (int i = 0; i < o->procs; i++) {
+		int status;
+
+		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+		*ops += sh->ops[i];
+		if (sh->end_ns[i] > *end)
+			*end = sh->end_ns[i];
+		if (sh->failed[i] && !failed)
+			failed = sh->failed[i];
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	struct storm_opts o = { .procs = 2 };
 	struct storm_shared *sh;
 	pid_t pids[PROCS_MAX];
-	int start_pipe[2];
 	uint64_t ops = 0, end = 0;
-	int failed = 0;
+	int failed;
 	double secs;
-	char go;
 
 	if (options_parse(argc, argv, &o)) {
 		usage(stderr);
@@ -203,39 +248,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED || pipe(start_pipe) < 0) {
+	if (sh == MAP_FAILED || workers_start(&o, sh, pids) < 0) {
 		perror("storm");
 		return 1;
 	}
-	for (int i = 0; i < o.procs; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			perror("storm: fork");
-			return 1;
-		}
-		if (pids[i] == 0) {
-			/* Wait for every worker to exist, then start on the same clock. */
-			close(start_pipe[1]);
-			if (read(start_pipe[0], &go, 1) < 0)
-				_exit(1);
-			worker_run(&o, sh, i);
-			_exit(0);
-		}
-	}
-	close(start_pipe[0]);
-	sh->start_ns = now_ns() + 10 * TICK_NS;
-	close(start_pipe[1]); /* EOF releases the workers */
-	for (int i = 0; i < o.procs; i++) {
-		int status;
-
-		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
-			;
-		ops += sh->ops[i];
-		if (sh->end_ns[i] > end)
-			end = sh->end_ns[i];
-		if (sh->failed[i] && !failed)
-			failed = sh->failed[i];
-	}
+	failed = workers_reap(&o, sh, pids, &ops, &end);
 	if (failed)
 		fprintf(stderr, "storm: a worker failed: %s\n", strerror(failed));
 	secs = end > sh->start_ns ? (end - sh->start_ns) / 1e9 : 0;
