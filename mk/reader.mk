@@ -11,7 +11,7 @@ READER_CFLAGS = -Ireader $(CFLAGS)
 EXTRA_OBJS += $(READER_OBJS)
 LIBS += -ljansson -lz
 
-.PHONY: reader-unit reader-fuzz bench-reader
+.PHONY: reader-unit reader-fuzz reader-sanitize bench-reader
 
 $(OUT)/reader $(OUT)/reader/tests:
 	$(Q)mkdir -p $@
@@ -30,6 +30,16 @@ reader-unit: $(READER_TESTS)
 
 unit: reader-unit
 test: reader-unit
+
+# The reader's end-to-end tests again with tracerd built under ASan and UBSan (leaks too):
+# the daemon records the traces, the sanitized reader reads them.
+reader-sanitize:
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS="$(SAN_CFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" $(SAN_OUT)/tracerd
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		TRACERD=$(CURDIR)/$(SAN_OUT)/tracerd $(PYTHON) tests/e2e/run.py -k test_reader
+
+sanitize: reader-sanitize
 
 reader-fuzz:
 	$(Q)reader/fuzz/run.sh $(FUZZ_SECONDS)
