@@ -341,10 +341,11 @@ static size_t branches_holding(json_t *branches, const struct schema_doc *doc, j
 
 	json_array_foreach(branches, i, branch)
 	{
-		json_t *scratch = json_object();
+		json_t *scratch = evaluated ? json_object() : NULL;
 
 		if (validate(branch, doc, v, scratch, c) == 0) {
-			json_object_update(evaluated, scratch);
+			if (scratch)
+				json_object_update(evaluated, scratch);
 			n++;
 		}
 		json_decref(scratch);
@@ -481,7 +482,10 @@ static int check_value(json_t *schema, json_t *v, struct check *c)
 static int validate(json_t *schema, const struct schema_doc *doc, json_t *value, json_t *evaluated,
 		    struct check *c)
 {
-	json_t *own = evaluated ? json_incref(evaluated) : json_object();
+	/* Only objects have members to account for: no set to build for other values. */
+	json_t *own = evaluated		    ? json_incref(evaluated) :
+		      json_is_object(value) ? json_object() :
+					      NULL;
 	int err;
 
 	if (json_is_boolean(schema)) {
