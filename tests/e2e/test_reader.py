@@ -10,8 +10,6 @@ import gzip
 import json
 import os
 import re
-import signal
-import stat
 import subprocess
 import time
 
