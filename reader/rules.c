@@ -32,8 +32,9 @@ static const char *const severity_names[] = { "off", "note", "warning", "error" 
 
 /* Built-in sensitive files: glob, then the tools that read them as their owner. */
 static const char *const builtin_sensitive[][2] = {
-	{ "~/.netrc", "curl wget git git-remote-http* ftp lftp" },
-	{ "~/_netrc", "curl wget git git-remote-http* ftp lftp" },
+	/* pip, uv, poetry and twine read ~/.netrc through requests for index credentials. */
+	{ "~/.netrc", "curl wget git git-remote-http* ftp lftp pip pip3 pipx uv poetry twine" },
+	{ "~/_netrc", "curl wget git git-remote-http* ftp lftp pip pip3 pipx uv poetry twine" },
 	{ "~/.git-credentials", "git git-credential-* git-remote-http*" },
 	{ "~/.config/git/credentials", "git git-credential-* git-remote-http*" },
 	{ "~/.ssh/id_*", "ssh ssh-add ssh-agent ssh-keygen scp sftp" },
