@@ -771,7 +771,8 @@ def test_no_refused_syscalls_without_cgroup2():
         umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
         mount -t tmpfs none /sys/fs/cgroup
         # Started before the trace: its cgroup is looked up by handle, not from an exec.
-        sh -c 'read _ < /proc/self/comm; sleep 1.5; : > {marker}' &
+        # It opens once tracerd is live (pid file), however long loading takes (a TCG guest).
+        sh -c 'read _ < /proc/self/comm; while [ ! -s {d}/pid ]; do sleep 0.1; done; : > {marker}' &
         {tracelib.TRACERD} --job-id nocg --out {out} --pid-file {d}/pid &
         while [ ! -s {d}/pid ]; do sleep 0.05; done
         wait %1
