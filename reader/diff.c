@@ -74,6 +74,10 @@ static void diff_event(struct scan *s, json_t *obj, struct proc *p, void *ctx)
 	switch (s->r.type) {
 	case EV_PROCESS_EXEC:
 		normalize_path(&key, p && p->exe ? p->exe : "?");
+		if (p && p->script) {
+			sbuf_addc(&key, ' ');
+			normalize_path(&key, p->script);
+		}
 		diff_key(k, s, CAT_EXEC, key.s, who.s, p && p->cmdline ? p->cmdline : "");
 		break;
 	case EV_NET_CONNECT:

@@ -60,8 +60,17 @@ static void fill_exec(struct proctree *t, struct proc *p, const json_t *obj, uns
 	const char *exe = ev_str(obj, "exe") ?: ev_str(obj, "filename");
 	struct proc *parent = proctree_get(t, ev_str(obj, "parent_exec_id"));
 
+	const char *filename = ev_str(obj, "filename");
+	const char *arg1 = json_string_value(json_array_get(json_object_get(obj, "args"), 1));
+
 	free(p->exe);
 	p->exe = exe ? xstrdup(exe) : NULL;
+	/* A #! script: the kernel runs the interpreter with the script's path as argv[1]. */
+	free(p->script);
+	p->script = filename && arg1 && exe && strcmp(filename, arg1) == 0 &&
+				    strcmp(filename, exe) != 0 ?
+			    xstrdup(filename) :
+			    NULL;
 	cmdline_of(p, obj);
 	p->exec_line = line;
 	if (parent && parent != p) {
@@ -126,6 +135,7 @@ static void proc_free(void *v)
 	free(p->exe);
 	free(p->comm);
 	free(p->cmdline);
+	free(p->script);
 	free(p);
 }
 

@@ -20,6 +20,7 @@ struct proc {
 	char *exe; /* exe, else filename, else NULL (not exec'd in the trace) */
 	char *comm;
 	char *cmdline; /* argv as one shell-quoted string, bounded */
+	char *script; /* the script an interpreter runs, for a #! exec (else NULL) */
 	unsigned long exec_line; /* 0: no process_exec line */
 	int depth;
 	bool exited, replaced;

@@ -60,13 +60,19 @@ static void summary_file_event(struct summary *s, const json_t *obj, const char 
 
 static void summary_exec(struct summary *s, const json_t *obj, const struct proc *p, struct sbuf *b)
 {
+	struct sbuf key = { 0 };
+
 	if (!s->workspace && ev_str(obj, "cwd"))
 		s->workspace = xstrdup(ev_str(obj, "cwd"));
 	if (p && p->parent)
 		proc_label(b, p->parent);
 	else
 		sbuf_add(b, "(outside the trace)");
-	nested_count(&s->execs, p && p->exe ? p->exe : "?", b->s, 1);
+	sbuf_add(&key, p && p->exe ? p->exe : "?");
+	if (p && p->script)
+		sbuf_printf(&key, " %s", p->script);
+	nested_count(&s->execs, key.s, b->s, 1);
+	sbuf_free(&key);
 }
 
 static void summary_event(struct scan *scan, json_t *obj, struct proc *p, void *ctx)

@@ -47,7 +47,8 @@ def _write(path, text, mode=0o644):
 
 def _record_install(name, attack, registry, exfil):
     """One traced `npm install` in a fresh job directory; returns the Run."""
-    d = tracelib.tmpdir(f"-{name}")
+    # The same directory name for every run, as a CI job's workspace has (N-TEST-job).
+    d = tracelib.tmpdir("-job")
     home, work = os.path.join(d, "home"), os.path.join(d, "work")
     pkg = os.path.join(work, "node_modules", "left-pad")
     _write(os.path.join(d, "bin", "npm"), NPM, 0o755)
@@ -302,7 +303,7 @@ def test_diff_flags_exactly_the_attack():
     c.check(keys["executables"] == ["/usr/bin/cat", "/usr/bin/curl"], f"{keys}")
     c.check(keys["destinations"] == [f"127.0.0.1:{r['exfil_port']}/tcp"], f"{keys}")
     c.check(len(keys["sensitive_reads"]) == 1 and
-            re.fullmatch(r"/tmp/tracerd-e2e-\*/N-test_reader\.[a-z_]+-attack/home/\.netrc by cat",
+            re.fullmatch(r"/tmp/tracerd-e2e-\*/N-test_reader\.[a-z_]+-job/home/\.netrc by cat",
                          keys["sensitive_reads"][0]) is not None, f"{keys}")
     c.check(keys["dns"] == [] and keys["listeners"] == [] and doc["total"] == 4, f"{doc}")
     dest = new["destinations"][0] if new["destinations"] else {}
