@@ -75,6 +75,12 @@ static void test_proctree(void **state)
 	again = proctree_update(&t, o, false, 5);
 	json_decref(o);
 	assert_ptr_equal(again, child);
+	assert_null(child->script);
+	o = line("{\"pid\":12,\"ppid\":10,\"comm\":\"npm\",\"exec_id\":\"12-7\",\"exe\":"
+		 "\"/usr/bin/dash\",\"filename\":\"/x/bin/npm\",\"args\":[\"/bin/sh\","
+		 "\"/x/bin/npm\",\"install\"]}");
+	assert_string_equal(proctree_update(&t, o, true, 6)->script, "/x/bin/npm");
+	json_decref(o);
 	proctree_exit(&t, child);
 	assert_true(child->exited);
 	proc_label(&b, sh);
