@@ -2,8 +2,8 @@
 /*
  * A JSON Schema checker for the keywords schemas/ uses, no more: a keyword it does not
  * know is an error, so that a schema change cannot pass unchecked. Patterns go through
- * POSIX extended regular expressions; the few that need more (lookahead, in job_id) are
- * left out, and said so once. Numbers are read as doubles (jansson, as the fuzzer parses
+ * POSIX extended regular expressions, leading negative lookaheads (job_id's) emulated; a
+ * pattern that needs more is left out, and said so once. Numbers are read as doubles (jansson, as the fuzzer parses
  * lines: u64 values do not fit its integers), which is exact up to 2^53 and then rounds
  * bounds and values alike.
  */
@@ -25,10 +25,18 @@ struct schema_doc {
 	json_t *root;
 };
 
+#define PATTERN_LOOKAHEADS_MAX 4
+
+/*
+ * POSIX ERE has no lookahead; the leading negative ones JSON Schema patterns use
+ * ("^(?!-)(?!\\.\\.?$)rest") are the same as: rest matches, and none of them at the start.
+ */
 struct pattern {
 	const char *source;
 	regex_t re;
-	bool usable; /* POSIX ERE could compile it */
+	regex_t not_at_start[PATTERN_LOOKAHEADS_MAX];
+	size_t lookaheads;
+	bool usable; /* compiled */
 };
 
 struct check {
@@ -93,6 +101,39 @@ static json_t *resolve_ref(const char *ref, const struct schema_doc **doc)
 	return node;
 }
 
+static bool regcomp_anchored(regex_t *re, const char *source, size_t len)
+{
+	char buf[512];
+
+	if (len + 2 > sizeof(buf))
+		return false;
+	buf[0] = '^';
+	memcpy(buf + 1, source, len);
+	buf[len + 1] = '\0';
+	return regcomp(re, buf, REG_EXTENDED) == 0;
+}
+
+/* "^(?!a)(?!b)rest": each (?!...) (no parentheses inside) as an anchored ERE, then rest. */
+static bool pattern_compile(struct pattern *p)
+{
+	const char *s = p->source;
+
+	if (regcomp(&p->re, s, REG_EXTENDED) == 0)
+		return true;
+	if (*s++ != '^')
+		return false;
+	while (strncmp(s, "(?!", 3) == 0 && p->lookaheads < PATTERN_LOOKAHEADS_MAX) {
+		const char *end = strchr(s + 3, ')');
+
+		if (!end || memchr(s + 3, '(', end - (s + 3)) ||
+		    !regcomp_anchored(&p->not_at_start[p->lookaheads], s + 3, end - (s + 3)))
+			return false;
+		p->lookaheads++;
+		s = end + 1;
+	}
+	return p->lookaheads && regcomp_anchored(&p->re, s, strlen(s));
+}
+
 static struct pattern *pattern_of(const char *source)
 {
 	struct pattern *p;
@@ -105,22 +146,32 @@ static struct pattern *pattern_of(const char *source)
 		return NULL;
 	p = &patterns[patterns_used++];
 	p->source = source; /* the schema documents live as long as the process */
-	p->usable = regcomp(&p->re, source, REG_EXTENDED) == 0;
+	p->usable = pattern_compile(p);
 	if (!p->usable)
 		fprintf(stderr, "schema_check: pattern %s is not checked (not POSIX ERE)\n",
 			source);
 	return p;
 }
 
+static bool regex_matches(const regex_t *re, const char *s, size_t len)
+{
+	regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)len };
+
+	return regexec(re, s, 1, &m, REG_STARTEND) == 0;
+}
+
 /* -1: the pattern cannot be checked here; else whether s (len bytes) matches. */
 static int pattern_match(const char *source, const char *s, size_t len)
 {
 	struct pattern *p = pattern_of(source);
-	regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)len };
 
 	if (!p || !p->usable)
 		return -1;
-	return regexec(&p->re, s, 1, &m, REG_STARTEND) == 0;
+	for (size_t i = 0; i < p->lookaheads; i++) {
+		if (regex_matches(&p->not_at_start[i], s, len))
+			return 0;
+	}
+	return regex_matches(&p->re, s, len);
 }
 
 static bool type_is(const char *type, json_t *v)
@@ -540,9 +591,16 @@ static int self_check(char *why, size_t why_size)
 		"\"job_id\":\"j\",\"pid\":1,\"tid\":1,\"ppid\":0,\"uid\":0,\"comm\":\"sh\","
 		"\"exec_id\":\"1-2\",\"cgroup_id\":3,\"exit_code\":1,\"duration_ns\":5}";
 	static const char *const faults[][2] = {
-		{ "pid", "\"1\"" }, { "exit_code", "256" },    { "comm", "\"0123456789abcdef\"" },
-		{ "tid", "0" },	    { "cwd", "\"relative\"" }, { "color", "\"blue\"" },
-		{ "signal", "9" },  { "duration_ns", "1.5" },
+		{ "pid", "\"1\"" },
+		{ "exit_code", "256" },
+		{ "comm", "\"0123456789abcdef\"" },
+		{ "tid", "0" },
+		{ "cwd", "\"relative\"" },
+		{ "color", "\"blue\"" },
+		{ "signal", "9" },
+		{ "duration_ns", "1.5" },
+		{ "job_id", "\"-j\"" },
+		{ "job_id", "\"..\"" },
 	};
 	json_t *line = json_loads(good, JSON_DECODE_INT_AS_REAL, NULL);
 	int err = schema_check_line(line, why, why_size);
