@@ -98,7 +98,7 @@ qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem" -nograp
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
 	-kernel "$kdir/vmlinuz" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 loglevel=6 nokaslr tsc=reliable mitigations=off")
+	-append "console=ttyS0 panic=-1 loglevel=6 nokaslr tsc=reliable no_timer_check mitigations=off")
 echo "${qemu[*]}" >"$results/qemu.cmd"
 
 start=$(date +%s)

@@ -5,6 +5,7 @@ The end-to-end suite on Debian's kernels: make test-kernels.
 
     tests/vm/test-kernels.py [--kernels "bullseye bookworm trixie"] [--archs "amd64 arm64"]
                              [--all] [-k SUBSTRING]... [--timeout SECS] [--cpus N] [--jobs N]
+                             [--accel ACCEL] [--report-only]
 
 For each kernel: fetch it (tests/vm/fetch-kernel.sh, cached in build/vm/), boot it under
 qemu TCG (tests/vm/run-guest.sh) and run tests/e2e/run.py inside, in a chroot of this
@@ -57,7 +58,14 @@ SUBSET = {
 
 # Tests known to fail on a kernel because of that kernel, each with the reason:
 # {"bullseye": {"test_x.test_y": "why"}}. A listed test that passes is reported, not failed.
-EXPECTED = {}
+EXPECTED = {
+    "bullseye": {
+        "test_exec.test_fexecve_memfd_and_deleted_binary":
+            "the workload cannot run there: fexecve() (execveat with AT_EMPTY_PATH) fails "
+            "with ENOENT in the 5.10 guest with no tracerd at all, from 9p and from tmpfs "
+            "alike; nothing of tracerd's is tested",
+    },
+}
 
 KERNEL_NAMES = {"bullseye": "Debian 11", "bookworm": "Debian 12", "trixie": "Debian 13"}
 
@@ -105,17 +113,24 @@ def run_kernel(dist, tests, filters, args, tracerd):
     res = os.path.join(VM, "results", f"{dist}-amd64")
     os.makedirs(res, exist_ok=True)
     argv = [os.path.join(HERE, "run-guest.sh"), "-q", "-t", str(args.timeout), "-c",
-            str(args.cpus), "-r", res, "-e", "TRACERD_E2E=required",
+            str(args.cpus), "-a", args.accel, "-r", res, "-e", "TRACERD_E2E=required",
             "-e", "TRACERD_E2E_TIME_SCALE=5", "-e", f"TRACERD={tracerd}", kdir,
             "/usr/bin/python3", "tests/e2e/run.py"]
     for f in filters:
         argv += ["-k", f]
-    print(f"== {dist} ({release}): {len(tests)} tests in a 2 GiB, {args.cpus}-vCPU TCG guest",
-          flush=True)
+    print(f"== {dist} ({release}): {len(tests)} tests in a 2 GiB, {args.cpus}-vCPU guest,"
+          f" -accel {args.accel}", flush=True)
     t1 = time.monotonic()
     rc = subprocess.run(argv, cwd=REPO).returncode
-    wall = time.monotonic() - t1
     results = parse_output(os.path.join(res, "output.txt"))
+    if rc == 125 and not results:
+        # The guest died before the suite started (a boot-time panic: under TCG on a busy
+        # host the kernel's timer checks can fail). Once more, and say so.
+        print(f"== {dist}: the guest died while booting; booting it once more", flush=True)
+        shutil.copy(os.path.join(res, "console.log"), os.path.join(res, "console.boot1.log"))
+        rc = subprocess.run(argv, cwd=REPO).returncode
+        results = parse_output(os.path.join(res, "output.txt"))
+    wall = time.monotonic() - t1
     logs = [os.path.join(res, n) for n in ("console.log", "dmesg.txt")
             if os.path.exists(os.path.join(res, n))]
     scan = subprocess.run([os.path.join(HERE, "scan-kernel-log.sh"), "-x",
@@ -137,6 +152,28 @@ def run_kernel(dist, tests, filters, args, tracerd):
             print("   ", line, flush=True)
     return {"dist": dist, "release": release, "rc": rc, "wall": wall, "fetch": fetched,
             "results": results, "problems": problems, "res": res}
+
+
+def last_run(dist):
+    """What run_kernel() returned, rebuilt from the files of the last run (--report-only)."""
+    res = os.path.join(VM, "results", f"{dist}-amd64")
+    kdir = os.path.join(VM, "kernels", f"{dist}-amd64")
+    logs = [os.path.join(res, n) for n in ("console.log", "dmesg.txt")
+            if os.path.exists(os.path.join(res, n))]
+    scan = subprocess.run([os.path.join(HERE, "scan-kernel-log.sh"), "-x",
+                           os.path.join(HERE, "kernel-log-exceptions.txt")] + logs,
+                          text=True, stdout=subprocess.PIPE)
+    status = open(os.path.join(res, "status")).read().strip() \
+        if os.path.exists(os.path.join(res, "status")) else ""
+    problems = [] if status else ["the guest did not finish the suite"]
+    if scan.returncode:
+        problems.append(scan.stdout.strip())
+    wall = os.path.getmtime(os.path.join(res, "console.log")) - \
+        os.path.getmtime(os.path.join(res, "cmd.sh"))
+    return {"dist": dist, "release": open(os.path.join(kdir, "release")).read().strip(),
+            "rc": int(status or 125), "wall": wall, "fetch": 0,
+            "results": parse_output(os.path.join(res, "output.txt")), "problems": problems,
+            "res": res}
 
 
 def verdicts(k, tests):
@@ -165,6 +202,13 @@ def main():
                     help="only the tests whose name contains SUBSTRING (as run.py -k)")
     ap.add_argument("--timeout", type=int, default=1200, help="per guest, boot included")
     ap.add_argument("--cpus", type=int, default=2)
+    # One host thread for all vCPUs: with qemu's multi-threaded TCG, a vCPU can go on
+    # running stale code after another vCPU live-patches the kernel (static keys flipped
+    # when tracerd attaches to or detaches from the syscall tracepoints), and both sit
+    # "stuck" on an instruction that memory no longer holds: README.md, "Kernels".
+    ap.add_argument("--accel", default="tcg,thread=single")
+    ap.add_argument("--report-only", action="store_true",
+                    help="no guest: the tables from the last run's build/vm/results/")
     ap.add_argument("--jobs", type=int, default=1,
                     help="guests at once (each is 2 vCPUs: 1 on a 2-core machine)")
     args = ap.parse_args()
@@ -198,7 +242,9 @@ def main():
     os.replace(tracerd + ".tmp", tracerd)
 
     runs = []
-    if "amd64" in archs:
+    if args.report_only:
+        runs = [last_run(d) for d in kernels]
+    elif "amd64" in archs:
         # Fetch first (apt, one at a time), then boot: a download never eats guest time.
         for dist in kernels:
             sh([os.path.join(HERE, "fetch-kernel.sh"), dist, "amd64"])
@@ -207,7 +253,7 @@ def main():
                                  kernels))
     arm = None
     smoke = os.path.join(HERE, "arm64-smoke.sh")
-    if "arm64" in archs and os.path.exists(smoke):
+    if "arm64" in archs and os.path.exists(smoke) and not args.report_only:
         print("== arm64: tests/vm/arm64-smoke.sh", flush=True)
         t = time.monotonic()
         rc = subprocess.run(["/bin/sh", smoke], cwd=REPO).returncode
