@@ -136,7 +136,17 @@ static void header_counts(FILE *f, const json_t *counts)
 
 static void header_row(FILE *f, bool md, const char *name, const char *value)
 {
-	fprintf(f, md ? "| %s | %s |\n" : "%-9s%s\n", name, value ? value : "?");
+	const char *v = value ? value : "?";
+
+	if (!md) {
+		fprintf(f, "%-9s%s\n", name, v);
+		return;
+	}
+	/* A file or job name must not end the table's cell. */
+	fprintf(f, "| %s | ", name);
+	for (; *v; v++)
+		fputs(*v == '|' ? "\\|" : (char[]){ *v, 0 }, f);
+	fputs(" |\n", f);
 }
 
 static void header_print(FILE *f, const json_t *t, bool md)
