@@ -85,8 +85,6 @@ static int scan_line(struct scan *s)
 	obj = trace_json(&s->r);
 	if (!obj)
 		return -EINVAL;
-	if (s->r.type == EV_UNKNOWN)
-		s->unknown_types++;
 	scan_note_time(s, obj);
 	scan_trace_line(s, obj);
 	if (json_object_get(obj, "exec_id")) {

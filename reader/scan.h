@@ -24,7 +24,7 @@ struct scan {
 	json_t *start, *end; /* trace_start and trace_end lines (NULL: not seen) */
 	long long lost;
 	json_t *lost_by_type; /* type -> count, summed over events_lost lines */
-	unsigned long lines, by_type[EV_TYPE_COUNT], unknown_types;
+	unsigned long lines, by_type[EV_TYPE_COUNT];
 	char first_ts[40], last_ts[40];
 	/* The command's handler: the parsed line and its process (NULL for trace lines). */
 	void (*on_event)(struct scan *s, json_t *obj, struct proc *p, void *ctx);
