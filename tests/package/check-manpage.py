@@ -3,9 +3,11 @@
 """check-manpage.py TRACERD MANPAGE: the man page documents everything --help offers.
 
 Every long option in `TRACERD --help` (and in `TRACERD SUBCOMMAND --help` for each
-subcommand --help lists) must appear in the man page's text, and every subcommand as
+subcommand that --help lists or the page documents in a `.SS "tracerd SUBCOMMAND ..."`)
+must appear in the man page's text, and every subcommand --help lists as
 "tracerd SUBCOMMAND". Fails naming each one missing. Subcommands are found in --help as
-usage lines ("tracerd show [options] TRACE") or as a "Commands:" list.
+usage lines ("tracerd show [options] TRACE") or as a "Commands:" list; a documented one
+whose --help fails is an error too.
 """
 import re
 import subprocess
@@ -62,7 +64,12 @@ def main():
         sys.exit("usage: check-manpage.py TRACERD MANPAGE")
     tracerd, page = sys.argv[1:]
     help_text = run_help(tracerd, [])
-    commands = subcommands(help_text)
+    listed = subcommands(help_text)
+    # The page's own COMMANDS (.SS "tracerd show ...") are checked against their --help
+    # too, whether or not the top-level --help lists them.
+    with open(page, encoding="utf-8") as f:
+        documented = re.findall(r'^\.SS "?tracerd ([a-z][a-z0-9-]*)', f.read(), re.M)
+    commands = sorted(set(listed) | set(documented))
     # option -> the --help that lists it first
     options = {opt: "tracerd --help" for opt in OPTION.findall(help_text)}
     for command in commands:
@@ -73,15 +80,15 @@ def main():
     text = man_text(page)
     words = set(re.findall(r"(?<![\w-])--?[A-Za-z0-9][\w-]*", text))
     missing = [(opt, where) for opt, where in sorted(options.items()) if opt not in words]
-    missing += [(f"tracerd {c}", "tracerd --help") for c in commands
+    missing += [(f"tracerd {c}", "tracerd --help") for c in listed
                 if not re.search(rf"\btracerd\s+{re.escape(c)}\b", text)]
     if missing:
         for item, where in missing:
             print(f"check-manpage: {page} does not document {item} (in {where})",
                   file=sys.stderr)
         sys.exit(1)
-    print(f"check-manpage: {page} documents all {len(options)} options"
-          f" and {len(commands)} subcommands of --help")
+    print(f"check-manpage: {page} documents all {len(options)} options of tracerd --help"
+          f" and of its {len(commands)} subcommands ({', '.join(commands) or 'none'})")
 
 
 if __name__ == "__main__":
