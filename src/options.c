@@ -334,6 +334,7 @@ void options_print_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tracerd --job-id ID --out PATH [options] [-- COMMAND [ARG...]]\n"
+		"       tracerd show|summary|diff|check [options] TRACE...\n"
 		"\n"
 		"Trace what a CI job does (processes, connections, DNS lookups, files opened and\n"
 		"written) into a gzip-compressed JSON Lines file.\n"
@@ -355,9 +356,13 @@ void options_print_usage(FILE *f)
 		"  -- COMMAND [ARG...]  run COMMAND once tracing is live, trace only its\n"
 		"                       process tree, and exit with its status when it ends\n"
 		"\n"
-		"Without a command, the whole machine is traced until SIGTERM or SIGINT.\n"
-		"Exit status: 0 success, 1 runtime failure, 2 bad usage; with a command, the\n"
-		"command's status (128+N if signal N killed it).\n",
+		"Without a command, the whole machine is traced until SIGTERM, SIGINT, SIGHUP\n"
+		"or SIGQUIT. Exit status: 0 success, 1 runtime failure, 2 bad usage; with a\n"
+		"command, the command's status (128+N if signal N killed it).\n"
+		"\n"
+		"Reading traces (.jsonl.gz, .jsonl or -): show (one line per event, the process\n"
+		"tree), summary (what ran, connected, read), diff (new since the baselines),\n"
+		"check (supply-chain detections; exit 1 on a finding). tracerd COMMAND --help.\n",
 		OPTIONS_JOB_ID_MAX, OPTIONS_FLUSH_MS_MIN, OPTIONS_FLUSH_MS_MAX,
 		OPTIONS_FLUSH_MS_DEFAULT, OPTIONS_RINGBUF_KB_MIN, OPTIONS_RINGBUF_KB_MAX,
 		OPTIONS_RINGBUF_KB_DEFAULT);
