@@ -771,8 +771,9 @@ def test_no_refused_syscalls_without_cgroup2():
         umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
         mount -t tmpfs none /sys/fs/cgroup
         # Started before the trace: its cgroup is looked up by handle, not from an exec.
-        # It opens once tracerd is live (pid file), however long loading takes (a TCG guest).
-        sh -c 'read _ < /proc/self/comm; while [ ! -s {d}/pid ]; do sleep 0.1; done; : > {marker}' &
+        # It opens once tracerd is live (pid file), however long loading takes (a TCG guest),
+        # waiting with builtins only: an exec of sleep would name its cgroup in an exec record.
+        sh -c 'while [ ! -s {d}/pid ]; do :; done; : > {marker}' &
         {tracelib.TRACERD} --job-id nocg --out {out} --pid-file {d}/pid &
         while [ ! -s {d}/pid ]; do sleep 0.05; done
         wait %1
