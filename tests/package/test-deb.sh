@@ -170,7 +170,12 @@ if in_root tracerd --job-id pkg-test --out /tmp/pkg-test.jsonl.gz -- /bin/true 2
 		fail "the installed binary's trace has no trace_end"
 	zcat "$root/tmp/pkg-test.jsonl.gz" | grep -q '"type":"process_exec".*"exe":"/usr/bin/true"' ||
 		fail "the installed binary's trace has no exec of /usr/bin/true"
-	echo "test-deb: the installed tracerd traced /bin/true in the chroot"
+	# The reader (jansson, zlib from the archive) on that trace: 0 or 1, never 2 (an error).
+	rc=0
+	in_root tracerd summary --json /tmp/pkg-test.jsonl.gz >"$dir/summary.json" 2>&1 || rc=$?
+	{ [ "$rc" -le 1 ] && python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$dir/summary.json"; } ||
+		fail "tracerd summary on the installed binary's trace: exit $rc: $(cat "$dir/summary.json")"
+	echo "test-deb: the installed tracerd traced /bin/true in the chroot and summarized it"
 elif [ "${TRACERD_E2E:-}" = required ]; then
 	cat "$dir/trace.log" >&2
 	fail "the installed tracerd could not trace (TRACERD_E2E=required)"
