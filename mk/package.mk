@@ -32,9 +32,11 @@ PKG_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 	-e 's|@SCHEMADIR@|$(SCHEMADIR)|g' -e 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' \
 	-e 's|@UNITDIR@|$(UNITDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@VERSION@|$(VERSION)|g'
-# install_subst MODE, SOURCE, DIRECTORY: one file, placeholders replaced.
-install_subst = install -d $(3) && $(PKG_SUBST) $(2) > $(3)/$(notdir $(2)) && \
-	chmod $(1) $(3)/$(notdir $(2))
+# install_subst MODE, SOURCE, DIRECTORY: one file, placeholders replaced, written beside
+# and renamed into place with its mode: a live /etc/sudoers.d never holds a partial file
+# (sudo skips names with a dot, like the temporary one).
+install_subst = install -d $(3) && $(PKG_SUBST) $(2) > $(3)/.$(notdir $(2)).tmp && \
+	chmod $(1) $(3)/.$(notdir $(2)).tmp && mv -f $(3)/.$(notdir $(2)).tmp $(3)/$(notdir $(2))
 
 # INSTALL_BIN: the binary to install (make deb's is linked with -z now).
 INSTALL_BIN ?= tracerd
