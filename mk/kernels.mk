@@ -4,11 +4,11 @@
 # (tests/vm/, README.md "Kernels"). KERNELS and ARCHS pick a subset, e.g.
 #   make test-kernels KERNELS=bookworm ARCHS=amd64
 # VM_TESTS=all runs the whole suite instead of the CI subset (about 20 minutes a kernel);
-# VM_JOBS=N boots N guests at once.
+# VM_JOBS=N boots N guests at once (default 3: each guest is one host thread, tcg,thread=single).
 KERNELS ?= bullseye bookworm trixie
 ARCHS ?= amd64 arm64
 VM_TESTS ?= subset
-VM_JOBS ?= 1
+VM_JOBS ?= 3
 
 .PHONY: test-kernels
 test-kernels: tracerd
