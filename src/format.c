@@ -25,7 +25,11 @@ struct open_flag_name {
 	const char *name;
 };
 
-/* One entry per bit; composite flags (O_SYNC, O_TMPFILE) are handled by open_flag_name(). */
+/*
+ * One entry per bit; composite flags (O_SYNC, O_TMPFILE) are handled by open_flag_name().
+ * Their private bits alone (a raw open(2) may pass __O_SYNC without O_DSYNC) have no
+ * name of their own: they are written in hex, like any bit without a name.
+ */
 static const struct open_flag_name open_flag_names[] = {
 	{ O_CREAT, "O_CREAT" },		{ O_EXCL, "O_EXCL" },
 	{ O_NOCTTY, "O_NOCTTY" },	{ O_TRUNC, "O_TRUNC" },
@@ -34,8 +38,7 @@ static const struct open_flag_name open_flag_names[] = {
 	{ O_DIRECT, "O_DIRECT" },	{ O_LARGEFILE, "O_LARGEFILE" },
 	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
 	{ O_NOATIME, "O_NOATIME" },	{ O_CLOEXEC, "O_CLOEXEC" },
-	{ __O_SYNC, "__O_SYNC" },	{ O_PATH, "O_PATH" },
-	{ __O_TMPFILE, "__O_TMPFILE" },
+	{ O_PATH, "O_PATH" },
 };
 
 /*

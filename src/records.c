@@ -19,6 +19,9 @@
 #include "pathnorm.h"
 #include "text.h"
 
+#define MAX_ERRNO 4095 /* include/linux/err.h: -4095..-1 are errors */
+#define SIGNAL_MAX 64 /* _NSIG */
+
 /* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
 static void json_write_exec_id(struct json_buf *b, uint32_t pid, uint64_t exec_ns)
 {
@@ -43,7 +46,8 @@ static void records_begin(struct records *r, enum trace_line_type type, const st
 	JSON_FIELD_U64(b, "tid", h->tid);
 	JSON_FIELD_U64(b, "ppid", h->ppid);
 	JSON_FIELD_U64(b, "uid", h->uid);
-	JSON_FIELD_STRING(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	/* TASK_COMM_LEN counts the NUL: a comm without one is cut at 15 bytes, as the kernel's. */
+	JSON_FIELD_STRING(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm) - 1));
 	JSON_KEY(b, "exec_id");
 	json_write_exec_id(b, h->pid, h->exec_ns);
 	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
@@ -59,6 +63,30 @@ static bool rec_str_valid(struct rec_str s, size_t data_len)
 	return (size_t)s.off + s.len <= data_len;
 }
 
+/* Paths the kernel walked are absolute: anything else is a record to refuse. */
+static bool path_is_absolute(const char *path, size_t len)
+{
+	return len > 0 && path[0] == '/';
+}
+
+/* A string field that may be empty (not known) but never relative. */
+static bool path_empty_or_absolute(const char *data, struct rec_str s)
+{
+	return s.len == 0 || path_is_absolute(data + s.off, s.len);
+}
+
+/* A syscall's result: a count or an fd that fits an int, or -errno. */
+static bool ret_valid(int64_t ret)
+{
+	return ret >= -MAX_ERRNO && ret <= INT32_MAX;
+}
+
+/* Linux's signals are 1 to 64 (SIGRTMAX). */
+static bool signal_valid(int64_t sig)
+{
+	return sig >= 1 && sig <= SIGNAL_MAX;
+}
+
 static int records_exec(struct records *r, const struct rec_exec *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
@@ -68,7 +96,9 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 
 	if (!rec_str_valid(rec->filename, data_len) || !rec_str_valid(rec->exe, data_len) ||
 	    !rec_str_valid(rec->cwd, data_len) || !rec_str_valid(rec->args, data_len) ||
-	    !rec_str_valid(rec->cgroup, data_len))
+	    !rec_str_valid(rec->cgroup, data_len) || !rec->filename.len ||
+	    !path_empty_or_absolute(rec->data, rec->exe) ||
+	    !path_empty_or_absolute(rec->data, rec->cwd))
 		return -EINVAL;
 	cgroup_cache_note(r->cgroups, rec->h.cgroup_id, rec->data + rec->cgroup.off,
 			  rec->cgroup.len);
@@ -137,6 +167,8 @@ static int records_exit(struct records *r, const struct rec_exit *rec)
 	uint32_t status = rec->exit_code;
 	struct write_entry *e;
 
+	if (!WIFEXITED(status) && !signal_valid(WTERMSIG(status)))
+		return -EINVAL;
 	while ((e = write_table_take_pid(r->writes, rec->h.pid))) {
 		records_write_entry_flush(r, e, rec->h.timestamp_ns);
 		free(e);
@@ -173,8 +205,11 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	const char *hostname = dns_cache_lookup(r->dns, rec->dst.addr_family, rec->dst.addr);
 	const char *family = format_family(rec->dst.family);
 
+	/* A connect's result, or a datagram send's: 0 or -errno. */
+	if (!family || !ret_valid(rec->ret) || rec->ret > 0)
+		return -EINVAL;
 	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
-	if (!family || !json_fields_dest(&r->trace->line, &rec->dst))
+	if (!json_fields_dest(&r->trace->line, &rec->dst))
 		return -EINVAL;
 	JSON_FIELD_CSTR(&r->trace->line, "family", family);
 	JSON_FIELD_I64(&r->trace->line, "ret", rec->ret);
@@ -265,53 +300,68 @@ static int records_dns(struct records *r, const struct rec_dns *rec, size_t size
 
 /*
  * A file of no mount, named as /proc/PID/fd names it: "pipe:[ino]", "socket:[ino]",
- * "anon_inode:[name]"; others (a memfd: "/memfd:name") keep the path walked.
+ * "anon_inode:[name]"; others (a memfd: "/memfd:name") keep the path walked. Returns the
+ * name's length, or 0 for a file named by its path.
  */
-static bool json_field_pseudo_path(struct json_buf *b, const struct rec_open *rec)
+static int pseudo_path(const struct rec_open *rec, char *buf, size_t size)
 {
 	const char *name = rec->data + rec->path.off;
-	char buf[64];
-	int n;
 
 	switch (rec->pseudo_magic) {
 	case PIPEFS_MAGIC:
 	case SOCKFS_MAGIC:
-		n = snprintf(buf, sizeof(buf), "%s:[%llu]",
-			     rec->pseudo_magic == PIPEFS_MAGIC ? "pipe" : "socket",
-			     (unsigned long long)rec->pseudo_ino);
-		JSON_FIELD_STRING(b, "path", buf, n);
-		return true;
+		return snprintf(buf, size, "%s:[%llu]",
+				rec->pseudo_magic == PIPEFS_MAGIC ? "pipe" : "socket",
+				(unsigned long long)rec->pseudo_ino);
 	case ANON_INODE_FS_MAGIC:
 		if (rec->path.len < 2)
-			return false;
-		n = snprintf(buf, sizeof(buf), "anon_inode:%.*s", (int)rec->path.len - 1, name + 1);
-		JSON_FIELD_STRING(b, "path", buf, n);
-		return true;
+			return 0;
+		return snprintf(buf, size, "anon_inode:%.*s", (int)rec->path.len - 1, name + 1);
 	}
-	return false;
+	return 0;
+}
+
+/*
+ * The path a file_open line names: the file opened, a pseudo file's name, or a failed
+ * open's path made absolute. NULL when the record holds none (it is then not decoded).
+ */
+static const char *open_path(const struct rec_open *rec, char *buf, size_t size, size_t *ret_len)
+{
+	const char *path = rec->data + rec->path.off;
+	int n;
+
+	if (rec->flags & OPEN_PATH_RELATIVE && rec->base.len) {
+		n = (rec->flags & OPEN_IN_ROOT ? path_normalize_in_root : path_normalize)(
+			rec->data + rec->base.off, rec->base.len, path, rec->path.len, buf, size);
+		*ret_len = n > 0 ? (size_t)n : 0;
+		return n > 0 ? buf : NULL;
+	}
+	n = rec->flags & OPEN_PSEUDO ? pseudo_path(rec, buf, size) : 0;
+	if (n > 0 && (size_t)n < size) {
+		*ret_len = n;
+		return buf;
+	}
+	*ret_len = rec->path.len;
+	return path_is_absolute(path, rec->path.len) ? path : NULL;
 }
 
 static int records_open(struct records *r, const struct rec_open *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
 	struct json_buf *b = &r->trace->line;
-	char flags[256], path[TRACERD_PATH_MAX * 2 + 2];
+	char flags[256], buf[TRACERD_PATH_MAX * 2 + 2];
+	const char *path;
+	size_t path_len;
 	int n;
 
-	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len))
+	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len) ||
+	    !ret_valid(rec->ret))
+		return -EINVAL;
+	path = open_path(rec, buf, sizeof(buf), &path_len);
+	if (!path)
 		return -EINVAL;
 	records_begin(r, LINE_FILE_OPEN, &rec->h, rec->h.timestamp_ns);
-	if (rec->flags & OPEN_PATH_RELATIVE && rec->base.len) {
-		n = (rec->flags & OPEN_IN_ROOT ? path_normalize_in_root : path_normalize)(
-			rec->data + rec->base.off, rec->base.len, rec->data + rec->path.off,
-			rec->path.len, path, sizeof(path));
-		if (n > 0)
-			JSON_FIELD_STRING(b, "path", path, n);
-	} else if (rec->flags & OPEN_PSEUDO && json_field_pseudo_path(b, rec)) {
-		/* named after its filesystem */
-	} else if (rec->path.len) {
-		JSON_FIELD_STRING(b, "path", rec->data + rec->path.off, rec->path.len);
-	}
+	JSON_FIELD_STRING(b, "path", path, path_len);
 	JSON_FIELD_TRUE_IF(b, "path_truncated",
 			   rec->flags & (OPEN_PATH_TRUNCATED | OPEN_BASE_TRUNCATED));
 	n = format_open_flags(rec->open_flags, flags, sizeof(flags));
@@ -342,6 +392,10 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 
 	if (!rec_str_valid(rec->path, data_len))
 		return -EINVAL;
+	/* A path comes with the first write and with totals not told to take the first's. */
+	if ((rec->h.type == REC_WRITE_FIRST || !(rec->flags & WRITE_PATH_FROM_FIRST)) &&
+	    !path_is_absolute(path, rec->path.len))
+		return -EINVAL;
 	if (rec->h.type == REC_WRITE_FIRST) {
 		if (write_table_add(r->writes, rec, path, rec->path.len) < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
@@ -370,7 +424,10 @@ static int records_tamper(struct records *r, const struct rec_tamper *rec)
 	char flags[256];
 	int n;
 
-	if (rec->action == 0 || rec->action > TAMPER_SUPERVISOR_STOP)
+	if (rec->action == 0 || rec->action > TAMPER_SUPERVISOR_STOP || !ret_valid(rec->ret))
+		return -EINVAL;
+	if ((rec->action == TAMPER_SIGNAL || rec->action == TAMPER_SUPERVISOR_STOP) &&
+	    !signal_valid(rec->value))
 		return -EINVAL;
 	if (rec->action == TAMPER_SIGNAL || rec->action == TAMPER_SUPERVISOR_STOP)
 		trace_signal_sender(r->trace, rec->value, rec->h.pid, rec->h.comm);
@@ -410,7 +467,8 @@ static int records_fork(struct records *r, const struct rec_fork *rec)
 
 static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t size)
 {
-	if (!rec_str_valid(rec->cwd, size - sizeof(*rec)))
+	if (!rec_str_valid(rec->cwd, size - sizeof(*rec)) ||
+	    !path_empty_or_absolute(rec->data, rec->cwd))
 		return -EINVAL;
 	if (!rec->cwd.len)
 		return 0;
@@ -430,7 +488,7 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 	const struct rec_header *h = data;
 
 	if (size < sizeof(*h) || h->size != size || h->type == 0 || h->type >= REC_TYPE_MAX ||
-	    size < record_min_size[h->type])
+	    size < record_min_size[h->type] || !h->pid || !h->tid)
 		return -EINVAL;
 	switch (h->type) {
 	case REC_EXEC:

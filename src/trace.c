@@ -207,8 +207,8 @@ void trace_signal_sender(struct trace *t, int sig, uint32_t pid, const char *com
 		return;
 	s = &t->signal_senders[sig];
 	s->pid = pid;
-	memcpy(s->comm, comm, sizeof(s->comm));
-	s->comm[sizeof(s->comm) - 1] = '\0';
+	/* A kernel comm has 16 bytes, not always a NUL: up to 15 are kept. */
+	snprintf(s->comm, sizeof(s->comm), "%.*s", (int)sizeof(s->comm) - 1, comm);
 }
 
 static const char *const stop_reason_names[] = {

@@ -343,6 +343,40 @@ static void test_bad_records_are_counted(void **state)
 	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 4);
 }
 
+/* What the schema-checking fuzzer found: values no kernel sends, refused, never written. */
+static void test_out_of_range_values_are_refused(void **state)
+{
+	struct rec_exit ex = { .h = header(REC_EXIT, sizeof(ex), 1), .exit_code = 100 };
+	struct rec_connect conn = { .h = header(REC_CONNECT, sizeof(conn), 1), .ret = 5 };
+	struct rec_tamper sig = { .h = header(REC_TAMPER, sizeof(sig), 1) };
+	struct rec_exit pid0 = { .h = header(REC_EXIT, sizeof(pid0), 0) };
+
+	records_handle(&records, &ex, sizeof(ex)); /* "killed by signal 100" */
+	conn.dst = (struct rec_net){ .family = AF_INET, .addr_family = AF_INET, .port = 1 };
+	records_handle(&records, &conn, sizeof(conn)); /* a connect does not return 5 */
+	sig.action = TAMPER_SIGNAL;
+	sig.value = 65;
+	records_handle(&records, &sig, sizeof(sig));
+	records_handle(&records, &pid0, sizeof(pid0));
+	open_record(1, "relative/without/its/flag", "", 0, 3);
+	open_record(1, "/etc/passwd", "", 0, -100000); /* not an errno */
+	write_record(REC_WRITE_FIRST, "", WRITE_PATH_FROM_FIRST); /* a first write has a path */
+	exec_record(1, "not/absolute");
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 8);
+}
+
+static void test_comm_of_sixteen_bytes(void **state)
+{
+	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), 1) };
+
+	memcpy(rec.h.comm, "0123456789abcdef", 16); /* no NUL: the kernel keeps 15 */
+	records_handle(&records, &rec, sizeof(rec));
+	assert_int_equal(finish(), 1);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exit", 0), "comm"),
+			    "0123456789abcde");
+}
+
 static void test_loss_reasons(void **state)
 {
 	assert_int_equal(records_loss_reason(REC_EXEC), LOSS_PROCESS_EXEC);
@@ -366,6 +400,8 @@ int main(void)
 		T(test_dns_answer_names_a_connect),
 		T(test_supervisor_stop_is_no_tamper),
 		T(test_bad_records_are_counted),
+		T(test_out_of_range_values_are_refused),
+		T(test_comm_of_sixteen_bytes),
 		T(test_loss_reasons),
 	};
 
