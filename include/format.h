@@ -16,6 +16,12 @@
 int format_open_flags(uint32_t flags, char *buf, size_t buflen);
 
 /*
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries: sets
+ * *family to AF_INET and returns where those 4 bytes start; any other address unchanged.
+ */
+const uint8_t *addr_unmap_ipv4(int *family, const uint8_t *addr);
+
+/*
  * An address as text: family is AF_INET (addr has 4 bytes) or AF_INET6 (16 bytes).
  * IPv4-mapped IPv6 (::ffff:a.b.c.d) is shown as IPv4. Returns the length or -errno.
  */

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "format.h"
 #include "table.h"
 
 #define DNS_CACHE_INITIAL_SLOTS 1024
 #define IPV4_LEN 4
 #define IPV6_LEN 16
-#define IPV4_MAPPED_PREFIX_LEN 12 /* ::ffff:a.b.c.d */
 
 /* The address, zero-padded, then 4 or 6: never all zero, as open_table wants. */
 struct dns_cache_key {
@@ -63,13 +63,8 @@ void dns_cache_free(struct dns_cache *c)
 /* IPv4-mapped IPv6 addresses are keyed as the IPv4 address they carry. */
 static void dns_cache_key(int family, const uint8_t *addr, struct dns_cache_key *key)
 {
-	static const uint8_t mapped_prefix[IPV4_MAPPED_PREFIX_LEN] = { [10] = 0xff, [11] = 0xff };
-
 	memset(key, 0, sizeof(*key));
-	if (family == AF_INET6 && memcmp(addr, mapped_prefix, sizeof(mapped_prefix)) == 0) {
-		family = AF_INET;
-		addr += sizeof(mapped_prefix);
-	}
+	addr = addr_unmap_ipv4(&family, addr);
 	key->version = family == AF_INET ? 4 : 6;
 	memcpy(key->addr, addr, family == AF_INET ? IPV4_LEN : IPV6_LEN);
 }

@@ -107,17 +107,23 @@ int format_open_flags(uint32_t flags, char *buf, size_t buflen)
 	return text_finish(&t);
 }
 
-int format_addr(int family, const uint8_t *addr, char *buf, size_t buflen)
+const uint8_t *addr_unmap_ipv4(int *family, const uint8_t *addr)
 {
 	static const uint8_t v4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (*family != AF_INET6 || memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)))
+		return addr;
+	*family = AF_INET;
+	return addr + sizeof(v4_mapped_prefix);
+}
+
+int format_addr(int family, const uint8_t *addr, char *buf, size_t buflen)
+{
 	socklen_t size = buflen > INET6_ADDRSTRLEN ? INET6_ADDRSTRLEN : (socklen_t)buflen;
 
 	if (!addr || !buf)
 		return -EINVAL;
-	if (family == AF_INET6 && !memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix))) {
-		family = AF_INET;
-		addr += sizeof(v4_mapped_prefix);
-	}
+	addr = addr_unmap_ipv4(&family, addr);
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (!inet_ntop(family, addr, buf, size)) {
