@@ -45,4 +45,8 @@ apt-get install -y -qq --no-install-recommends sudo shellcheck systemd-container
 # the package, debootstrap makes the Debian 12 root it is installed in, systemd-analyze
 # (systemd) and visudo (sudo) check the installed unit and sudoers drop-in.
 apt-get install -y -qq --no-install-recommends dpkg-dev binutils lintian debootstrap man-db systemd sudo >/dev/null
+# make test-systemd (tests/systemd/): systemd is the guest's PID 1 (the guest boots this
+# machine's root), qemu runs it, busybox-static/cpio/kmod make its initramfs; sudo,
+# passwd and curl serve tests/deploy/test-hooks.sh inside it.
+apt-get install -y -qq --no-install-recommends systemd qemu-system-x86 busybox-static cpio kmod sudo passwd curl >/dev/null
 echo "install-deps: done"
