@@ -48,7 +48,7 @@ def main():
     path = pathlib.Path(a.trace)
 
     gz = subprocess.run(["gzip", "-t", str(path)], capture_output=True, text=True)
-    report("trace-gzip-complete",
+    report("copy-gzip-complete",
            None if gz.returncode == 0 else f"gzip -t: {gz.stderr.strip() or gz.returncode}")
     try:
         lines = tracelib.read_trace_file(path)
@@ -58,7 +58,7 @@ def main():
     problems = tracelib.trace_problems(lines, a.job, complete=True, own_pid=a.main_pid)
     report("trace-valid", "; ".join(problems)[:4000] if problems else None)
     end = lines[-1] if lines else {}
-    report("trace-ends-with-trace_end",
+    report("copy-ends-with-trace_end",
            None if end.get("type") == "trace_end" else f"last line is {tracelib.show(end)}")
 
     execs = tracelib.select(lines, "process_exec", args=["/bin/true", a.marker])
