@@ -21,7 +21,9 @@
 # out/results/ has the guest's console, journal, dmesg, trace and logs.
 # Environment: SYSTEMD_TEST_TIMEOUT (seconds for the whole guest, default 900),
 # SYSTEMD_TEST_MEM (guest memory in MiB, default 256: small, so that the job runs it out
-# of memory quickly), PYTHON (default /usr/bin/python3), MAKE.
+# of memory quickly), SYSTEMD_TEST_DROPIN (a file installed as a drop-in of tracerd@.service
+# in the guest: to try a directive under a real systemd before it goes into the unit),
+# PYTHON (default /usr/bin/python3), MAKE.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,6 +51,9 @@ kdir=$(tests/vm/fetch-kernel.sh bookworm amd64) || skip "cannot fetch bookworm's
 rm -rf "$out"
 mkdir -p "$res"
 ${MAKE:-make} --no-print-directory install DESTDIR="$out/dest" PREFIX=/usr/local >"$work/install.log"
+if [ -n "${SYSTEMD_TEST_DROPIN:-}" ]; then
+	install -D -m 0644 "$SYSTEMD_TEST_DROPIN" "$out/dest/etc/systemd/system/tracerd@.service.d/test.conf"
+fi
 echo "TRACERD_E2E=${TRACERD_E2E:-}" >"$out/guest.env"
 tests/vm/mkinitramfs.sh "$kdir" "$work/initramfs.cpio.gz" tests/systemd/init.sh \
 	virtio_pci 9pnet_virtio 9p overlay
