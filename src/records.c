@@ -156,7 +156,7 @@ static void records_write_entry_flush(struct records *r, struct write_entry *e, 
 {
 	struct write_totals totals;
 
-	if (r->take_write_totals(r->take_write_totals_ctx, &e->key, &totals) < 0)
+	if (r->take_write_totals(r->take_write_totals_ctx, &e->key, &totals) < 0 || !totals.writes)
 		return; /* already reported by a close record */
 	records_file_write_line(r, &e->header, boot_ns, e->path, e->path_len, e->flags, &totals);
 }
@@ -401,6 +401,9 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}
+	/* Totals come after at least one write that succeeded. */
+	if (!rec->totals.writes)
+		return -EINVAL;
 	if (rec->flags & WRITE_PATH_FROM_FIRST) {
 		if (records_write_path_from_first(r, rec) < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
@@ -424,7 +427,8 @@ static int records_tamper(struct records *r, const struct rec_tamper *rec)
 	char flags[256];
 	int n;
 
-	if (rec->action == 0 || rec->action > TAMPER_SUPERVISOR_STOP || !ret_valid(rec->ret))
+	if (rec->action == 0 || rec->action > TAMPER_SUPERVISOR_STOP || !ret_valid(rec->ret) ||
+	    !rec->target_pid)
 		return -EINVAL;
 	if ((rec->action == TAMPER_SIGNAL || rec->action == TAMPER_SUPERVISOR_STOP) &&
 	    !signal_valid(rec->value))

@@ -95,7 +95,7 @@ static int take_write_totals(void *ctx, const struct write_key *key, struct writ
 	if (key->file & 1)
 		return -ENOENT;
 	totals->bytes = key->file >> 1;
-	totals->writes = key->pid;
+	totals->writes = key->pid; /* 0 too: the daemon must not write a line of no write */
 	totals->inode = 0;
 	totals->path_sent = 1;
 	return 0;
