@@ -310,6 +310,7 @@ static void test_supervisor_stop_is_no_tamper(void **state)
 
 	stop.action = TAMPER_SUPERVISOR_STOP;
 	stop.value = 15;
+	stop.target_pid = 42;
 	strcpy(stop.h.comm, "systemd");
 	records_handle(&records, &stop, sizeof(stop));
 	sig.action = TAMPER_SIGNAL;
