@@ -47,5 +47,8 @@ reader-fuzz:
 fuzz: reader-fuzz
 
 # tracerd summary on a 1,000,000-event trace against gunzip | jq doing the same summary.
+# Part of make bench; BENCH_FLAGS=--quick summarizes 100,000 events instead of 1,000,000.
 bench-reader: tracerd
-	$(Q)reader/bench/bench.sh ./tracerd
+	$(Q)reader/bench/bench.sh ./tracerd $(if $(findstring --quick,$(BENCH_FLAGS)),100000)
+
+bench: bench-reader
