@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 
 import tracelib
@@ -390,7 +391,15 @@ def test_show_follow_a_trace_being_written():
         t_first = time.time()
         assert "exec /usr/bin/dash -c" in first, first
         assert daemon.poll() is None, "the trace should still be being written"
-        rest, err = show.communicate(timeout=60)
+        # Not communicate(): it reads the pipe's fd directly, and would lose the lines
+        # readline() above has already buffered after the first.
+        timer = threading.Timer(60, show.kill)
+        timer.start()
+        try:
+            rest, err = show.stdout.read(), show.stderr.read()
+            show.wait()
+        finally:
+            timer.cancel()
         t_end = time.time()
         assert daemon.wait(30) == 0
     finally:
