@@ -1,8 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Installs what tracerd needs to build and test, from the distribution's packages
-# (Debian 12, Ubuntu 22.04 or later). Run as root.
+# Installs what tracerd needs to build and run make test, from the distribution's packages
+# (Debian 12, Ubuntu 22.04 or later). Run as root. With --all, also what the package, fleet,
+# systemd and kernel tests need (qemu, cross compilers, debootstrap...: .ci/run).
 set -eu
+
+all=false
+[ "${1:-}" = --all ] && all=true
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -24,6 +28,13 @@ if ! command -v bpftool >/dev/null 2>&1 || ! bpftool version >/dev/null 2>&1; th
 			"linux-tools-$(uname -r)" >/dev/null
 fi
 bpftool version >/dev/null
+# make test-deploy (part of make test): sudo and visudo (the hooks' sudoers drop-in),
+# shellcheck (the hook scripts).
+apt-get install -y -qq --no-install-recommends sudo shellcheck >/dev/null
+if ! $all; then
+	echo "install-deps: done (scripts/install-deps.sh --all for the guest and package tests)"
+	exit 0
+fi
 # make test-kernels (tests/vm/): qemu boots Debian's kernels (fetched into build/vm/ with
 # apt-get download, never installed); busybox-static is the guests' init; kmod's depmod
 # indexes their modules; xz-utils/zstd/cpio unpack modules and pack the initramfs.
