@@ -81,8 +81,12 @@ static __always_inline void tamper_signal(int sig, struct task_struct *target)
 	__u32 sender = current_tgid();
 	bool supervisor;
 
-	/* SIGCHLD comes from tracerd's own command exiting. */
-	if (BPF_CORE_READ(target, tgid) != self_tgid || sender == self_tgid || sig == SIGCHLD)
+	/*
+	 * SIGCHLD comes from tracerd's own command exiting. A signal raised from interrupt
+	 * context on an idle CPU (SIGIO of an fd whose owner is tracerd) has no sender.
+	 */
+	if (BPF_CORE_READ(target, tgid) != self_tgid || sender == self_tgid || !sender ||
+	    sig == SIGCHLD)
 		return;
 	supervisor = sender == 1 || sender == BPF_CORE_READ(target, real_parent, tgid);
 	if (supervisor && sig == SIGCONT)
