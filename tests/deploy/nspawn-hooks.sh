@@ -49,8 +49,10 @@ systemd-id128 new >"$root/etc/machine-id"
 ${MAKE:-make} -s -C "$top" install DESTDIR="$root" PREFIX=/usr >/dev/null
 
 # Seccomp off and every capability: tracerd loads BPF programs inside.
+# The tree is bound at its own path: nspawn puts a tmpfs on the container's /tmp, where a
+# CI clone may live.
 SYSTEMD_SECCOMP=0 systemd-nspawn -q -b --register=no --keep-unit --link-journal=no \
-	--capability=all --console=passive --machine="tracerd-hooks-$$" -D "$root" \
+	--capability=all --console=passive --machine="tracerd-hooks-$$" -D "$root" --bind="$top" \
 	>"$out/nspawn.log" 2>&1 &
 nspawn=$!
 leader=''

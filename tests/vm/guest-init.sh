@@ -32,7 +32,6 @@ mount -t 9p -o "$o" results /results || die "cannot mount the results share (9p 
 # during the run may be seen late (run-guest.sh -C none to avoid it).
 mount -t 9p -o "$o,ro,cache=${VM_ROOT_CACHE:-loose}" hostroot $R ||
 	die "cannot mount the host root (9p tag hostroot)"
-mount --bind /results "$R$VM_RESULTS" || die "cannot bind the results share at $VM_RESULTS"
 mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys
 mount -t devtmpfs dev $R/dev
@@ -45,6 +44,17 @@ mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 for d in /tmp /run /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs "$R$d"; done
 mkdir -p $R/run/lock $R/run/user
+# The tree under test may live where the guest has a tmpfs (a CI clone in /tmp): it is
+# seen again through a second mount of the host root, and the results share after it.
+case $VM_TREE in
+/tmp/* | /run/* | /var/tmp/*)
+	mkdir -p /host "$R$VM_TREE"
+	mount -t 9p -o "$o,ro,cache=${VM_ROOT_CACHE:-loose}" hostroot /host &&
+		mount --bind "/host$VM_TREE" "$R$VM_TREE" || die "cannot bind the tree at $VM_TREE"
+	;;
+esac
+mkdir -p "$R$VM_RESULTS" 2>/dev/null
+mount --bind /results "$R$VM_RESULTS" || die "cannot bind the results share at $VM_RESULTS"
 ip link set lo up
 # No network leaves the guest (qemu runs with -nic none), but glibc's getaddrinfo with
 # AI_ADDRCONFIG (getent ahosts, curl) asks no DNS server for a family the machine has no

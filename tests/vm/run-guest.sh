@@ -92,7 +92,8 @@ fi
 	printf '%q ' "$@"
 	printf '; echo $? >%q; } 2>&1 | tee %q\n' "$results/status" "$results/output.txt"
 } >"$results/cmd.sh"
-printf 'VM_RESULTS=%q\nVM_ROOT_CACHE=%q\n' "$results" "$cache" >"$results/guest.conf"
+printf 'VM_RESULTS=%q\nVM_ROOT_CACHE=%q\nVM_TREE=%q\n' "$results" "$cache" "$top" \
+	>"$results/guest.conf"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem" -nographic
 	-no-reboot -monitor none -serial stdio -nic none
