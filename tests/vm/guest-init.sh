@@ -32,6 +32,9 @@ mount -t 9p -o "$o" results /results || die "cannot mount the results share (9p 
 # during the run may be seen late (run-guest.sh -C none to avoid it).
 mount -t 9p -o "$o,ro,cache=${VM_ROOT_CACHE:-loose}" hostroot $R ||
 	die "cannot mount the host root (9p tag hostroot)"
+# A view of the host root without the mounts below (tmpfs on /tmp...), for the tree.
+mkdir -p /host
+mount --bind $R /host || die "cannot bind the host root at /host"
 mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys
 mount -t devtmpfs dev $R/dev
@@ -45,12 +48,11 @@ mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 for d in /tmp /run /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs "$R$d"; done
 mkdir -p $R/run/lock $R/run/user
 # The tree under test may live where the guest has a tmpfs (a CI clone in /tmp): it is
-# seen again through a second mount of the host root, and the results share after it.
+# bound back from /host, and the results share after it.
 case $VM_TREE in
 /tmp/* | /run/* | /var/tmp/*)
-	mkdir -p /host "$R$VM_TREE"
-	mount -t 9p -o "$o,ro,cache=${VM_ROOT_CACHE:-loose}" hostroot /host &&
-		mount --bind "/host$VM_TREE" "$R$VM_TREE" || die "cannot bind the tree at $VM_TREE"
+	mkdir -p "$R$VM_TREE"
+	mount --bind "/host$VM_TREE" "$R$VM_TREE" || die "cannot bind the tree at $VM_TREE"
 	;;
 esac
 mkdir -p "$R$VM_RESULTS" 2>/dev/null
