@@ -51,6 +51,7 @@
 #define NR_process_vm_readv __NR_process_vm_readv
 #define NR_process_vm_writev __NR_process_vm_writev
 #define NR_sendmmsg __NR_sendmmsg
+#define NR_recvmmsg __NR_recvmmsg
 #define NR_pwritev2 __NR_pwritev2
 #define NR_openat2 __NR_openat2
 #define NR_sendfile __NR_sendfile

@@ -105,7 +105,7 @@ enum sys_exit_action {
 	SYS_EXIT_CHDIR,
 	SYS_EXIT_SENDTO_RECVFROM,
 	SYS_EXIT_SENDMSG_RECVMSG,
-	SYS_EXIT_SENDMMSG,
+	SYS_EXIT_MMSG,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -143,7 +143,8 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_recvmsg:
 		return SYS_EXIT_SENDMSG_RECVMSG;
 	case NR_sendmmsg:
-		return SYS_EXIT_SENDMMSG;
+	case NR_recvmmsg:
+		return SYS_EXIT_MMSG;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
@@ -194,8 +195,8 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_SENDMSG_RECVMSG:
 		net_sendmsg_recvmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
 		break;
-	default: /* SYS_EXIT_SENDMMSG */
-		net_sendmmsg(regs, ret);
+	default: /* SYS_EXIT_MMSG */
+		net_mmsg(regs, ret, nr == NR_recvmmsg ? DNS_RECEIVED : 0);
 		break;
 	}
 	return 0;
