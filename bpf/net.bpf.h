@@ -11,8 +11,9 @@
 #include "common.bpf.h"
 
 #define DNS_PORT 53
-#define SENDMMSG_MAX 4 /* glibc sends A and AAAA in one sendmmsg(): two is the usual */
-#define IOV_MAX_SEEN 4 /* iovecs gathered per vectored transfer (glibc's TCP query: 4) */
+#define MMSG_MAX 8 /* messages per sendmmsg()/recvmmsg() (glibc sends A and AAAA: two) */
+#define IOV_MAX_SEEN 16 /* iovecs gathered per vectored transfer (glibc's TCP query: 4) */
+#define MSG_FASTOPEN 0x20000000 /* <linux/socket.h>, not in vmlinux.h */
 #define DNS_PAYLOAD_MASK 2047 /* covers TRACERD_DNS_PAYLOAD_MAX, for the verifier */
 #define UDP_DESTS_MAX 16384 /* (process, destination) pairs remembered; LRU beyond */
 
@@ -106,15 +107,21 @@ static __always_inline bool net_dest_from_sock(struct sock *sk, struct rec_net *
 	return n->port != 0;
 }
 
+/*
+ * Built in the scratch buffer, not on the stack: it is inlined into the global functions
+ * below, and a caller's stack plus a global function's must stay within 512 bytes on
+ * kernels before 6.13 (no private stacks).
+ */
 static __always_inline void net_connect_output(struct rec_net *dst, long ret)
 {
-	struct rec_connect rec;
+	struct rec_connect *rec = record_start(REC_CONNECT);
 
-	record_header_fill(&rec.h, REC_CONNECT);
-	rec.dst = *dst;
-	rec.ret = ret;
-	rec.pad = 0;
-	record_submit(&rec.h, sizeof(rec));
+	if (!rec)
+		return;
+	rec->dst = *dst;
+	rec->ret = ret;
+	rec->pad = 0;
+	record_submit(&rec->h, sizeof(*rec));
 }
 
 static __always_inline void net_connect(struct pt_regs *regs, long ret)
@@ -154,36 +161,36 @@ struct net_data {
 	__u64 len;
 };
 
-static __always_inline bool net_data_chunk(const struct net_data *d, int i, struct iovec *iov)
+/* The i-th chunk of data: iovec i of the array ptr (count long), or the buffer ptr itself. */
+static __always_inline bool net_chunk(__u64 ptr, __u64 count, bool vector, int i, struct iovec *iov)
 {
-	if (!d->uiov) {
-		iov->iov_base = (void *)d->buf;
-		iov->iov_len = d->len;
+	if (!vector) {
+		iov->iov_base = (void *)ptr;
+		iov->iov_len = count;
 		return i == 0;
 	}
-	return i < d->iovcnt && !bpf_probe_read_user(iov, sizeof(*iov), &d->uiov[i]);
+	return i < count && !bpf_probe_read_user(iov, sizeof(*iov), &((struct iovec *)ptr)[i]);
 }
 
 /*
- * Copies up to TRACERD_DNS_PAYLOAD_MAX of the total bytes moved, gathered from the
- * iovecs in order: a DNS message may come as header and question, or as TCP length
- * prefix and message, in separate iovecs.
+ * Completes the DNS record rec: copies up to TRACERD_DNS_PAYLOAD_MAX of the total bytes
+ * moved, gathered from the iovecs in order (a DNS message may come as header and
+ * question, or as TCP length prefix and message, in separate iovecs), and sends it. ptr
+ * and count are the iovec array and its length when vector, else the buffer and its
+ * length. The 16-iovec loop is checked by the verifier once per call site: the call
+ * sites are sys_exit's writev and net_transfer_msghdr(), a global function checked once
+ * for all the msghdr calls.
  */
-static __always_inline void net_dns_output(struct rec_net *peer, const struct net_data *d,
-					   __u64 total, __u16 flags)
+static __always_inline void net_dns_fill(struct rec_dns *rec, __u64 ptr, __u64 count, __u64 total,
+					 __u16 flags, bool vector)
 {
-	struct rec_dns *rec = record_start(REC_DNS);
 	__u32 off = 0;
 
-	if (!rec)
-		return;
-	rec->dst = *peer;
-	rec->pad = 0;
 	for (int i = 0; i < IOV_MAX_SEEN && total > 0; i++) {
 		struct iovec iov;
 		__u32 n;
 
-		if (!net_data_chunk(d, i, &iov))
+		if (!net_chunk(ptr, count, vector, i, &iov))
 			break;
 		n = iov.iov_len < total ? iov.iov_len : total;
 		if (n > TRACERD_DNS_PAYLOAD_MAX - off)
@@ -204,6 +211,21 @@ static __always_inline void net_dns_output(struct rec_net *peer, const struct ne
 	rec->flags = total > 0 ? flags | DNS_TRUNCATED : flags;
 	rec->len = off;
 	record_submit(&rec->h, __builtin_offsetof(struct rec_dns, payload) + off);
+}
+
+static __always_inline void net_dns_output(struct rec_net *peer, const struct net_data *d,
+					   __u64 total, __u16 flags)
+{
+	struct rec_dns *rec = record_start(REC_DNS);
+
+	if (!rec)
+		return;
+	rec->dst = *peer;
+	rec->pad = 0;
+	if (d->uiov)
+		net_dns_fill(rec, (__u64)d->uiov, d->iovcnt, total, flags, true);
+	else
+		net_dns_fill(rec, (__u64)d->buf, d->len, total, flags, false);
 }
 
 /*
@@ -231,57 +253,99 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr,
 	net_dns_output(&peer, d, ret, dir);
 }
 
+/*
+ * TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN and a destination connects the
+ * socket as connect() would, the SYN carrying the data: reported as that connect, ret 0
+ * when the send succeeded, else its -errno (-EINPROGRESS on a non-blocking socket).
+ */
+static __always_inline void net_fastopen(struct sock *sk, const void *uaddr, long ret)
+{
+	struct rec_net dst;
+
+	if (!net_sock_fill(sk, &dst) || dst.protocol != NET_PROTO_TCP)
+		return;
+	if (net_dest_from_user(uaddr, &dst))
+		net_connect_output(&dst, ret < 0 ? ret : 0);
+}
+
 /* sendto() or recvfrom(): same arguments, the data flowing the other way. */
 static __always_inline void net_sendto_recvfrom(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
+	const void *uaddr = (void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
 	struct net_data d = {
 		.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
 		.len = PT_REGS_PARM3_CORE_SYSCALL(regs),
 	};
 
-	if (sk)
-		net_transfer(sk, (void *)PT_REGS_PARM5_CORE_SYSCALL(regs), &d, ret, dir);
+	if (!sk)
+		return;
+	if (!dir && (PT_REGS_PARM4_CORE_SYSCALL(regs) & MSG_FASTOPEN))
+		net_fastopen(sk, uaddr, ret);
+	net_transfer(sk, uaddr, &d, ret, dir);
 }
 
-static __always_inline void net_transfer_msghdr(struct sock *sk, struct user_msghdr *umsg, long ret,
-						__u16 dir)
+/*
+ * The transfer of one user msghdr on the socket sk_ptr. A global function, checked once
+ * by the verifier for sendmsg, recvmsg and each message of sendmmsg/recvmmsg.
+ */
+__noinline int net_transfer_msghdr(__u64 sk_ptr, __u64 umsg, long ret, __u32 dir)
 {
+	struct sock *sk = (struct sock *)sk_ptr;
 	struct user_msghdr msg;
+	const void *uaddr;
 
 	struct net_data d = {};
 
-	if (bpf_probe_read_user(&msg, sizeof(msg), umsg))
-		return;
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)umsg))
+		return 0;
 	d.uiov = msg.msg_iov;
 	d.iovcnt = msg.msg_iovlen;
-	net_transfer(sk, msg.msg_namelen ? msg.msg_name : NULL, &d, ret, dir);
+	uaddr = msg.msg_namelen ? msg.msg_name : NULL;
+	net_transfer(sk, uaddr, &d, ret, dir);
+	return 0;
 }
 
-/* sendmsg() or recvmsg(): the data and the peer in a user msghdr. */
+/*
+ * sendmsg() or recvmsg(): the data and the peer in a user msghdr. A sendmsg() with
+ * MSG_FASTOPEN is seen here, not in net_transfer_msghdr(), to keep that function's stack
+ * small (see net_connect_output()).
+ */
 static __always_inline void net_sendmsg_recvmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
+	struct user_msghdr *umsg = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	void *name = NULL;
+	int namelen = 0;
 
-	if (sk)
-		net_transfer_msghdr(sk, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, dir);
+	if (!sk)
+		return;
+	if (!dir && (PT_REGS_PARM3_CORE_SYSCALL(regs) & MSG_FASTOPEN) &&
+	    !bpf_probe_read_user(&name, sizeof(name), &umsg->msg_name) &&
+	    !bpf_probe_read_user(&namelen, sizeof(namelen), &umsg->msg_namelen) && namelen)
+		net_fastopen(sk, name, ret);
+	net_transfer_msghdr((__u64)sk, (__u64)umsg, ret, dir);
 }
 
-static __always_inline void net_sendmmsg(struct pt_regs *regs, long ret)
+/*
+ * sendmmsg() or recvmmsg(): ret is the number of messages moved; the kernel stores what
+ * each one carried in its msg_len. A TCP Fast Open through sendmmsg() is not looked for
+ * (README, Limits): no client is known to connect that way.
+ */
+static __always_inline void net_mmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
 	struct mmsghdr *msgs = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 
 	if (!sk || ret <= 0)
 		return;
-	for (int i = 0; i < SENDMMSG_MAX; i++) {
-		unsigned int sent = 0;
+	for (int i = 0; i < MMSG_MAX; i++) {
+		unsigned int len = 0;
 
 		if (i >= ret)
 			break;
-		/* The kernel stores what each message sent in its msg_len. */
-		bpf_probe_read_user(&sent, sizeof(sent), &msgs[i].msg_len);
-		net_transfer_msghdr(sk, (struct user_msghdr *)&msgs[i].msg_hdr, sent, 0);
+		bpf_probe_read_user(&len, sizeof(len), &msgs[i].msg_len);
+		net_transfer_msghdr((__u64)sk, (__u64)&msgs[i].msg_hdr, len, dir);
 	}
 }
 

@@ -51,8 +51,12 @@
 #define NR_process_vm_readv __NR_process_vm_readv
 #define NR_process_vm_writev __NR_process_vm_writev
 #define NR_sendmmsg __NR_sendmmsg
+#define NR_recvmmsg __NR_recvmmsg
 #define NR_pwritev2 __NR_pwritev2
 #define NR_openat2 __NR_openat2
+#define NR_sendfile __NR_sendfile
+#define NR_splice __NR_splice
+#define NR_copy_file_range __NR_copy_file_range
 #ifdef __NR_open
 #define NR_open __NR_open
 #endif

@@ -75,17 +75,37 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 	}
 }
 
+/*
+ * copy_file_range(), sendfile() and splice() return the bytes written to their out fd
+ * (copy_file_range's and splice's third argument, sendfile's first): a regular file
+ * counts them as a write. A copy of nothing (the 0 at end of input) wrote nothing.
+ */
+static __always_inline void sys_exit_copy(struct pt_regs *regs, long nr, long ret)
+{
+	struct file *file;
+	int fd;
+
+	if (ret <= 0)
+		return;
+	fd = nr == NR_sendfile ? PT_REGS_PARM1_CORE_SYSCALL(regs) :
+				 PT_REGS_PARM3_CORE_SYSCALL(regs);
+	file = fd_to_file(fd);
+	if (file && file_mode_type(file) == S_IFREG)
+		file_write_account(file, ret);
+}
+
 /* What sys_exit does with a syscall: most are none of tracerd's business. */
 enum sys_exit_action {
 	SYS_EXIT_IGNORE,
 	SYS_EXIT_TAMPER, /* seen from anyone but tracerd, whatever the scope */
 	SYS_EXIT_OPEN,
 	SYS_EXIT_RW,
+	SYS_EXIT_COPY,
 	SYS_EXIT_CONNECT,
 	SYS_EXIT_CHDIR,
 	SYS_EXIT_SENDTO_RECVFROM,
 	SYS_EXIT_SENDMSG_RECVMSG,
-	SYS_EXIT_SENDMMSG,
+	SYS_EXIT_MMSG,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -107,6 +127,10 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_pwritev:
 	case NR_pwritev2:
 		return SYS_EXIT_RW;
+	case NR_copy_file_range:
+	case NR_sendfile:
+	case NR_splice:
+		return SYS_EXIT_COPY;
 	case NR_connect:
 		return SYS_EXIT_CONNECT;
 	case NR_chdir:
@@ -119,7 +143,8 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_recvmsg:
 		return SYS_EXIT_SENDMSG_RECVMSG;
 	case NR_sendmmsg:
-		return SYS_EXIT_SENDMMSG;
+	case NR_recvmmsg:
+		return SYS_EXIT_MMSG;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
@@ -154,6 +179,9 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_RW:
 		sys_exit_rw(regs, nr, ret);
 		break;
+	case SYS_EXIT_COPY:
+		sys_exit_copy(regs, nr, ret);
+		break;
 	case SYS_EXIT_CONNECT:
 		net_connect(regs, ret);
 		break;
@@ -167,8 +195,8 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_SENDMSG_RECVMSG:
 		net_sendmsg_recvmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
 		break;
-	default: /* SYS_EXIT_SENDMMSG */
-		net_sendmmsg(regs, ret);
+	default: /* SYS_EXIT_MMSG */
+		net_mmsg(regs, ret, nr == NR_recvmmsg ? DNS_RECEIVED : 0);
 		break;
 	}
 	return 0;
