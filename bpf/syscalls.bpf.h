@@ -53,6 +53,11 @@
 #define NR_sendmmsg __NR_sendmmsg
 #define NR_pwritev2 __NR_pwritev2
 #define NR_openat2 __NR_openat2
+#define NR_bind __NR_bind
+#define NR_listen __NR_listen
+#define NR_accept __NR_accept
+#define NR_accept4 __NR_accept4
+#define NR_pidfd_getfd __NR_pidfd_getfd
 #ifdef __NR_open
 #define NR_open __NR_open
 #endif

@@ -86,6 +86,9 @@ enum sys_exit_action {
 	SYS_EXIT_SENDTO_RECVFROM,
 	SYS_EXIT_SENDMSG_RECVMSG,
 	SYS_EXIT_SENDMMSG,
+	SYS_EXIT_LISTEN,
+	SYS_EXIT_BIND,
+	SYS_EXIT_ACCEPT,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -120,6 +123,13 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 		return SYS_EXIT_SENDMSG_RECVMSG;
 	case NR_sendmmsg:
 		return SYS_EXIT_SENDMMSG;
+	case NR_listen:
+		return SYS_EXIT_LISTEN;
+	case NR_bind:
+		return SYS_EXIT_BIND;
+	case NR_accept:
+	case NR_accept4:
+		return SYS_EXIT_ACCEPT;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
@@ -167,8 +177,17 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_SENDMSG_RECVMSG:
 		net_sendmsg_recvmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
 		break;
-	default: /* SYS_EXIT_SENDMMSG */
+	case SYS_EXIT_SENDMMSG:
 		net_sendmmsg(regs, ret);
+		break;
+	case SYS_EXIT_LISTEN:
+		net_listen(regs, ret);
+		break;
+	case SYS_EXIT_BIND:
+		net_bind(regs, ret);
+		break;
+	default: /* SYS_EXIT_ACCEPT */
+		net_accept(ret);
 		break;
 	}
 	return 0;

@@ -36,6 +36,8 @@ enum rec_type {
 	REC_TAMPER,
 	REC_FORK, /* a new process: it starts in its parent's working directory */
 	REC_CHDIR, /* chdir()/fchdir() succeeded: the new working directory */
+	REC_LISTEN, /* listen(), or a UDP bind() to a port: struct rec_listen */
+	REC_ACCEPT, /* an accepted TCP connection: struct rec_listen, kind LISTEN_ACCEPT */
 	REC_TYPE_MAX,
 };
 
@@ -140,6 +142,20 @@ struct rec_connect {
 	struct rec_net dst;
 	__s32 ret;
 	__u32 pad;
+};
+
+enum rec_listen_kind {
+	LISTEN_TCP = 1, /* listen(): local is the bound address and port */
+	LISTEN_UDP_BIND, /* bind() of a UDP socket to a port other than 0 */
+	LISTEN_ACCEPT, /* accept()/accept4() returned a connection: peer is its remote end */
+};
+
+struct rec_listen {
+	struct rec_header h;
+	struct rec_net local; /* the socket's own address and port */
+	struct rec_net peer; /* LISTEN_ACCEPT only */
+	__u32 kind; /* enum rec_listen_kind */
+	__s32 ret; /* the syscall's result: 0 or -errno, the new fd for accept */
 };
 
 enum rec_dns_flag {

@@ -219,6 +219,60 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	return 0;
 }
 
+static bool net_protocol_valid(const struct rec_net *n, uint8_t protocol)
+{
+	return n->protocol == protocol && format_family(n->family);
+}
+
+/*
+ * listen() (TCP, ret 0 or -errno) or bind() of a UDP socket to a port other than 0;
+ * accept() (TCP, ret the new fd) with the peer it connected.
+ */
+static int records_listen(struct records *r, const struct rec_listen *rec)
+{
+	enum trace_line_type type = rec->h.type == REC_ACCEPT ? LINE_NET_ACCEPT : LINE_NET_LISTEN;
+	struct json_buf *b = &r->trace->line;
+	char local[64], peer[64];
+	int local_len, peer_len = 0;
+	bool ok;
+
+	switch (rec->kind) {
+	case LISTEN_TCP:
+		ok = type == LINE_NET_LISTEN && net_protocol_valid(&rec->local, NET_PROTO_TCP) &&
+		     rec->ret <= 0;
+		break;
+	case LISTEN_UDP_BIND:
+		ok = type == LINE_NET_LISTEN && net_protocol_valid(&rec->local, NET_PROTO_UDP) &&
+		     rec->ret <= 0 && rec->local.port != 0;
+		break;
+	case LISTEN_ACCEPT:
+		ok = type == LINE_NET_ACCEPT && net_protocol_valid(&rec->local, NET_PROTO_TCP) &&
+		     rec->ret >= 0 && rec->peer.port != 0;
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok || !ret_valid(rec->ret))
+		return -EINVAL;
+	local_len = format_addr(rec->local.addr_family, rec->local.addr, local, sizeof(local));
+	if (type == LINE_NET_ACCEPT)
+		peer_len = format_addr(rec->peer.addr_family, rec->peer.addr, peer, sizeof(peer));
+	if (local_len < 0 || peer_len < 0)
+		return -EINVAL;
+	records_begin(r, type, &rec->h, rec->h.timestamp_ns);
+	JSON_FIELD_STRING(b, "addr", local, local_len);
+	JSON_FIELD_U64(b, "port", rec->local.port);
+	if (type == LINE_NET_ACCEPT) {
+		JSON_FIELD_STRING(b, "peer_addr", peer, peer_len);
+		JSON_FIELD_U64(b, "peer_port", rec->peer.port);
+	}
+	JSON_FIELD_CSTR(b, "protocol", rec->local.protocol == NET_PROTO_TCP ? "tcp" : "udp");
+	JSON_FIELD_CSTR(b, "family", format_family(rec->local.family));
+	JSON_FIELD_I64(b, "ret", rec->ret);
+	trace_line_end(r->trace, type);
+	return 0;
+}
+
 static void records_dns_answers(struct records *r, const uint8_t *msg, size_t len)
 {
 	struct dns_answer answers[DNS_ANSWERS_MAX];
@@ -485,6 +539,7 @@ static const size_t record_min_size[REC_TYPE_MAX] = {
 	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
 	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
 	[REC_FORK] = sizeof(struct rec_fork),	      [REC_CHDIR] = sizeof(struct rec_chdir),
+	[REC_LISTEN] = sizeof(struct rec_listen),     [REC_ACCEPT] = sizeof(struct rec_listen),
 };
 
 static int records_dispatch(struct records *r, const void *data, size_t size)
@@ -511,6 +566,9 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 		return records_fork(r, data);
 	case REC_CHDIR:
 		return records_chdir(r, data, size);
+	case REC_LISTEN:
+	case REC_ACCEPT:
+		return records_listen(r, data);
 	default:
 		return records_file_write(r, data, size);
 	}
@@ -529,6 +587,8 @@ enum loss_reason records_loss_reason(uint16_t rec_type)
 		[REC_TAMPER] = LOSS_TAMPER,
 		[REC_FORK] = LOSS_CWD,
 		[REC_CHDIR] = LOSS_CWD,
+		[REC_LISTEN] = LOSS_NET_LISTEN,
+		[REC_ACCEPT] = LOSS_NET_ACCEPT,
 	};
 
 	if (rec_type == 0 || rec_type >= REC_TYPE_MAX)
