@@ -10,6 +10,7 @@
 #include "file.bpf.h"
 #include "net.bpf.h"
 #include "tamper.bpf.h"
+#include "access.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -78,7 +79,7 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 /* What sys_exit does with a syscall: most are none of tracerd's business. */
 enum sys_exit_action {
 	SYS_EXIT_IGNORE,
-	SYS_EXIT_TAMPER, /* seen from anyone but tracerd, whatever the scope */
+	SYS_EXIT_TAMPER, /* tamper from anyone but tracerd; process_access in scope */
 	SYS_EXIT_OPEN,
 	SYS_EXIT_RW,
 	SYS_EXIT_CONNECT,
@@ -133,6 +134,7 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
+	case NR_pidfd_getfd:
 		return SYS_EXIT_TAMPER;
 	}
 	return SYS_EXIT_IGNORE;
@@ -151,8 +153,10 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	if (action == SYS_EXIT_IGNORE)
 		return 0;
 	if (action == SYS_EXIT_TAMPER) {
-		if (current_tgid() != self_tgid)
-			tamper_syscall(regs, nr, ret);
+		/* Aimed at tracerd: tamper, from anyone. At another process: in scope only. */
+		if (current_tgid() != self_tgid && !tamper_syscall(regs, nr, ret) &&
+		    current_wanted())
+			access_syscall(regs, nr, ret);
 		return 0;
 	}
 	if (!current_wanted())

@@ -444,6 +444,76 @@ static void test_bad_listen_records_are_refused(void **state)
 	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
 }
 
+static struct rec_access access_record(uint32_t action, int64_t value, int ret)
+{
+	struct rec_access rec = { .h = header(REC_ACCESS, sizeof(rec), 700) };
+
+	rec.action = action;
+	rec.target_pid = 4321;
+	rec.target_exec_ns = 987654321;
+	rec.value = value;
+	rec.ret = ret;
+	return rec;
+}
+
+static void test_process_access_lines(void **state)
+{
+	struct rec_access attach = access_record(ACCESS_PTRACE, 16, 0);
+	struct rec_access getfd = access_record(ACCESS_PIDFD_GETFD, 2, 5);
+	struct rec_access readv = access_record(ACCESS_MEM_READ, 0, -14);
+	json_t *o;
+
+	getfd.flags = ACCESS_PID_NAMESPACED;
+	getfd.target_exec_ns = 0;
+	records_handle(&records, &attach, sizeof(attach));
+	records_handle(&records, &getfd, sizeof(getfd));
+	records_handle(&records, &readv, sizeof(readv));
+	assert_int_equal(finish(), 3);
+	o = capture_find(&cap, "process_access", 0);
+	assert_string_equal(capture_str(o, "action"), "ptrace");
+	assert_int_equal(capture_int(o, "target_pid"), 4321);
+	assert_string_equal(capture_str(o, "target_exec_id"), "4321-987654321");
+	assert_int_equal(capture_int(o, "request"), 16);
+	assert_string_equal(capture_str(o, "request_name"), "PTRACE_ATTACH");
+	assert_int_equal(capture_int(o, "ret"), 0);
+	o = capture_find(&cap, "process_access", 1);
+	assert_string_equal(capture_str(o, "action"), "pidfd_getfd");
+	assert_null(json_object_get(o, "target_exec_id"));
+	assert_true(json_is_true(json_object_get(o, "target_pid_namespaced")));
+	assert_int_equal(capture_int(o, "target_fd"), 2);
+	assert_int_equal(capture_int(o, "ret"), 5);
+	o = capture_find(&cap, "process_access", 2);
+	assert_string_equal(capture_str(o, "action"), "process_vm_readv");
+	assert_null(json_object_get(o, "request"));
+	assert_int_equal(capture_int(o, "ret"), -14);
+	assert_int_equal(trace.lines[LINE_PROCESS_ACCESS], 3);
+}
+
+static void test_bad_access_records_are_refused(void **state)
+{
+	struct rec_access bad[] = {
+		access_record(0, 0, 0), /* no action */
+		access_record(ACCESS_PIDFD_GETFD + 1, 0, 0), /* no such action */
+		access_record(ACCESS_PTRACE, 7, 0), /* PTRACE_CONT: not reported */
+		access_record(ACCESS_PTRACE, 16, 3), /* an attach returns 0 */
+		access_record(ACCESS_MEM_READ, 1, 64), /* no value for process_vm_readv */
+		access_record(ACCESS_PIDFD_GETFD, -1, 3), /* no fd -1 */
+		access_record(ACCESS_MEM_WRITE, 0, -5000), /* not an errno */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* no target, below */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* unknown flag, below */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* exec_ns of a namespaced pid, below */
+	};
+	size_t i;
+
+	bad[7].target_pid = 0;
+	bad[8].flags = 1 << 5;
+	bad[9].flags = ACCESS_PID_NAMESPACED;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		records_handle(&records, &bad[i], sizeof(bad[i]));
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_comm_of_sixteen_bytes(void **state)
 {
 	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), 1) };
@@ -463,6 +533,7 @@ static void test_loss_reasons(void **state)
 	assert_int_equal(records_loss_reason(REC_TAMPER), LOSS_TAMPER);
 	assert_int_equal(records_loss_reason(REC_LISTEN), LOSS_NET_LISTEN);
 	assert_int_equal(records_loss_reason(REC_ACCEPT), LOSS_NET_ACCEPT);
+	assert_int_equal(records_loss_reason(REC_ACCESS), LOSS_PROCESS_ACCESS);
 	assert_int_equal(records_loss_reason(0), LOSS_DECODE_ERROR);
 	assert_int_equal(records_loss_reason(REC_TYPE_MAX), LOSS_DECODE_ERROR);
 }
@@ -483,6 +554,8 @@ int main(void)
 		T(test_out_of_range_values_are_refused),
 		T(test_listen_and_accept_lines),
 		T(test_bad_listen_records_are_refused),
+		T(test_process_access_lines),
+		T(test_bad_access_records_are_refused),
 		T(test_comm_of_sixteen_bytes),
 		T(test_loss_reasons),
 	};
