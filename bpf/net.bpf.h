@@ -369,4 +369,79 @@ static __always_inline void net_socket_rw(struct sock *sk, struct pt_regs *regs,
 	net_transfer(sk, NULL, &d, ret, nr == NR_read ? DNS_RECEIVED : 0);
 }
 
+/* The socket's own address and port (skc_num: host order), for listeners and accepts. */
+static __always_inline void net_local_from_sock(struct sock *sk, struct rec_net *n)
+{
+	__builtin_memset(n->addr, 0, sizeof(n->addr));
+	n->addr_family = n->family;
+	n->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (n->family == AF_INET) {
+		__u32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+
+		__builtin_memcpy(n->addr, &saddr, 4);
+	} else {
+		BPF_CORE_READ_INTO(&n->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline void net_listen_output(struct rec_listen *rec, __u32 kind, long ret)
+{
+	record_header_fill(&rec->h, kind == LISTEN_ACCEPT ? REC_ACCEPT : REC_LISTEN);
+	rec->kind = kind;
+	rec->ret = ret;
+	record_submit(&rec->h, sizeof(*rec));
+}
+
+/*
+ * listen(): a TCP listener, with the address and port it is bound to, read from the
+ * socket after the call (listen() on an unbound socket binds an ephemeral port itself).
+ * bind() of a TCP socket is not reported: a client may bind too, only listen() listens.
+ */
+static __always_inline void net_listen(struct pt_regs *regs, long ret)
+{
+	struct sock *sk = syscall_fd_sock(regs);
+	struct rec_listen rec = {};
+
+	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+		return;
+	net_local_from_sock(sk, &rec.local);
+	net_listen_output(&rec, LISTEN_TCP, ret);
+}
+
+/*
+ * bind() of a UDP socket to a port: a UDP listener. The address is the one asked for (the
+ * user sockaddr), so a failed bind shows what was tried. Port 0 asks for an ephemeral port,
+ * which is what a client does: not a listener.
+ */
+static __always_inline void net_bind(struct pt_regs *regs, long ret)
+{
+	struct sock *sk = syscall_fd_sock(regs);
+	struct rec_listen rec = {};
+
+	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_UDP)
+		return;
+	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec.local) ||
+	    rec.local.port == 0)
+		return;
+	net_listen_output(&rec, LISTEN_UDP_BIND, ret);
+}
+
+/* accept()/accept4() that returned a TCP connection: ret is its fd. */
+static __always_inline void net_accept(long ret)
+{
+	struct sock *sk;
+	struct rec_listen rec = {};
+
+	if (ret < 0)
+		return;
+	sk = file_sock(fd_to_file(ret));
+	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+		return;
+	rec.peer = rec.local;
+	net_local_from_sock(sk, &rec.local);
+	if (!net_dest_from_sock(sk, &rec.peer))
+		return;
+	net_listen_output(&rec, LISTEN_ACCEPT, ret);
+}
+
 #endif

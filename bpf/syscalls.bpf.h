@@ -57,6 +57,11 @@
 #define NR_sendfile __NR_sendfile
 #define NR_splice __NR_splice
 #define NR_copy_file_range __NR_copy_file_range
+#define NR_bind __NR_bind
+#define NR_listen __NR_listen
+#define NR_accept __NR_accept
+#define NR_accept4 __NR_accept4
+#define NR_pidfd_getfd __NR_pidfd_getfd
 #ifdef __NR_open
 #define NR_open __NR_open
 #endif

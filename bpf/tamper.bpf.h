@@ -97,8 +97,11 @@ static __always_inline void tamper_signal(int sig, struct task_struct *target)
 		tamper_output(TAMPER_SIGNAL, self_tgid, sig, 0);
 }
 
-/* ptrace(), process_vm_readv(), process_vm_writev() aimed at tracerd. */
-static __always_inline void tamper_syscall(struct pt_regs *regs, long nr, long ret)
+/*
+ * ptrace(), process_vm_readv(), process_vm_writev() aimed at tracerd: true when it was
+ * (then it is tamper, not a process_access).
+ */
+static __always_inline bool tamper_syscall(struct pt_regs *regs, long nr, long ret)
 {
 	__u32 pid;
 
@@ -106,12 +109,15 @@ static __always_inline void tamper_syscall(struct pt_regs *regs, long nr, long r
 		pid = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		if (pid == self_tgid)
 			tamper_output(TAMPER_PTRACE, pid, PT_REGS_PARM1_CORE_SYSCALL(regs), ret);
-		return;
+		return pid == self_tgid;
 	}
+	if (nr != NR_process_vm_readv && nr != NR_process_vm_writev)
+		return false;
 	pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if (pid == self_tgid)
 		tamper_output(nr == NR_process_vm_readv ? TAMPER_MEM_READ : TAMPER_MEM_WRITE, pid,
 			      0, ret);
+	return pid == self_tgid;
 }
 
 /* A successful open of tracerd's output file by anyone else. */

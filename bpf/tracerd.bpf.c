@@ -10,6 +10,7 @@
 #include "file.bpf.h"
 #include "net.bpf.h"
 #include "tamper.bpf.h"
+#include "access.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -97,7 +98,7 @@ static __always_inline void sys_exit_copy(struct pt_regs *regs, long nr, long re
 /* What sys_exit does with a syscall: most are none of tracerd's business. */
 enum sys_exit_action {
 	SYS_EXIT_IGNORE,
-	SYS_EXIT_TAMPER, /* seen from anyone but tracerd, whatever the scope */
+	SYS_EXIT_TAMPER, /* tamper from anyone but tracerd; process_access in scope */
 	SYS_EXIT_OPEN,
 	SYS_EXIT_RW,
 	SYS_EXIT_COPY,
@@ -106,6 +107,9 @@ enum sys_exit_action {
 	SYS_EXIT_SENDTO_RECVFROM,
 	SYS_EXIT_SENDMSG_RECVMSG,
 	SYS_EXIT_MMSG,
+	SYS_EXIT_LISTEN,
+	SYS_EXIT_BIND,
+	SYS_EXIT_ACCEPT,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -145,9 +149,17 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_sendmmsg:
 	case NR_recvmmsg:
 		return SYS_EXIT_MMSG;
+	case NR_listen:
+		return SYS_EXIT_LISTEN;
+	case NR_bind:
+		return SYS_EXIT_BIND;
+	case NR_accept:
+	case NR_accept4:
+		return SYS_EXIT_ACCEPT;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
+	case NR_pidfd_getfd:
 		return SYS_EXIT_TAMPER;
 	}
 	return SYS_EXIT_IGNORE;
@@ -166,8 +178,10 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	if (action == SYS_EXIT_IGNORE)
 		return 0;
 	if (action == SYS_EXIT_TAMPER) {
-		if (current_tgid() != self_tgid)
-			tamper_syscall(regs, nr, ret);
+		/* Aimed at tracerd: tamper, from anyone. At another process: in scope only. */
+		if (current_tgid() != self_tgid && !tamper_syscall(regs, nr, ret) &&
+		    current_wanted())
+			access_syscall(regs, nr, ret);
 		return 0;
 	}
 	if (!current_wanted())
@@ -195,8 +209,17 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_SENDMSG_RECVMSG:
 		net_sendmsg_recvmsg(regs, ret, nr == NR_recvmsg ? DNS_RECEIVED : 0);
 		break;
-	default: /* SYS_EXIT_MMSG */
+	case SYS_EXIT_MMSG:
 		net_mmsg(regs, ret, nr == NR_recvmmsg ? DNS_RECEIVED : 0);
+		break;
+	case SYS_EXIT_LISTEN:
+		net_listen(regs, ret);
+		break;
+	case SYS_EXIT_BIND:
+		net_bind(regs, ret);
+		break;
+	default: /* SYS_EXIT_ACCEPT */
+		net_accept(ret);
 		break;
 	}
 	return 0;

@@ -20,6 +20,9 @@ enum trace_line_type {
 	LINE_DNS_QUERY,
 	LINE_FILE_OPEN,
 	LINE_FILE_WRITE,
+	LINE_NET_LISTEN,
+	LINE_NET_ACCEPT,
+	LINE_PROCESS_ACCESS,
 	LINE_TAMPER,
 	LINE_EVENT_TYPES, /* the types above are event lines; all but tamper count in trace_end */
 	LINE_TRACE_START = LINE_EVENT_TYPES,
@@ -36,6 +39,9 @@ enum loss_reason {
 	LOSS_DNS_QUERY,
 	LOSS_FILE_OPEN,
 	LOSS_FILE_WRITE,
+	LOSS_NET_LISTEN,
+	LOSS_NET_ACCEPT,
+	LOSS_PROCESS_ACCESS,
 	LOSS_TAMPER,
 	LOSS_CWD, /* fork or chdir records: later lines of those processes lack or miss cwd */
 	LOSS_DECODE_ERROR, /* a record the daemon could not decode */

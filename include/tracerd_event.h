@@ -36,6 +36,9 @@ enum rec_type {
 	REC_TAMPER,
 	REC_FORK, /* a new process: it starts in its parent's working directory */
 	REC_CHDIR, /* chdir()/fchdir() succeeded: the new working directory */
+	REC_LISTEN, /* listen(), or a UDP bind() to a port: struct rec_listen */
+	REC_ACCEPT, /* an accepted TCP connection: struct rec_listen, kind LISTEN_ACCEPT */
+	REC_ACCESS, /* ptrace, process_vm_readv/writev, pidfd_getfd on another process */
 	REC_TYPE_MAX,
 };
 
@@ -142,6 +145,20 @@ struct rec_connect {
 	__u32 pad;
 };
 
+enum rec_listen_kind {
+	LISTEN_TCP = 1, /* listen(): local is the bound address and port */
+	LISTEN_UDP_BIND, /* bind() of a UDP socket to a port other than 0 */
+	LISTEN_ACCEPT, /* accept()/accept4() returned a connection: peer is its remote end */
+};
+
+struct rec_listen {
+	struct rec_header h;
+	struct rec_net local; /* the socket's own address and port */
+	struct rec_net peer; /* LISTEN_ACCEPT only */
+	__u32 kind; /* enum rec_listen_kind */
+	__s32 ret; /* the syscall's result: 0 or -errno, the new fd for accept */
+};
+
 enum rec_dns_flag {
 	DNS_TRUNCATED = 1 << 0, /* the message was longer than TRACERD_DNS_PAYLOAD_MAX */
 	DNS_TCP = 1 << 1, /* a chunk of a TCP stream: messages carry a 2-byte length prefix */
@@ -231,6 +248,29 @@ struct rec_tamper {
 	__u32 target_pid;
 	__s64 value;
 	__s64 ret; /* the syscall's result, where there is one */
+};
+
+enum rec_access_action {
+	ACCESS_PTRACE = 1, /* value: the ptrace request (attach, seize, peek, poke) */
+	ACCESS_MEM_READ, /* process_vm_readv() */
+	ACCESS_MEM_WRITE, /* process_vm_writev() */
+	ACCESS_PIDFD_GETFD, /* value: the target's fd */
+};
+
+enum rec_access_flag {
+	/* The caller is in a child pid namespace: target_pid is as it named it there. */
+	ACCESS_PID_NAMESPACED = 1 << 0,
+};
+
+/* A process acting on another one (not tracerd: that is tamper). */
+struct rec_access {
+	struct rec_header h;
+	__u32 action; /* enum rec_access_action */
+	__u32 target_pid;
+	__u64 target_exec_ns; /* the target's exec time when the trace knows it, else 0 */
+	__s64 value;
+	__s32 ret;
+	__u32 flags; /* enum rec_access_flag */
 };
 
 /* The output file, so that an open of it by another process is seen. */

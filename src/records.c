@@ -219,6 +219,60 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	return 0;
 }
 
+static bool net_protocol_valid(const struct rec_net *n, uint8_t protocol)
+{
+	return n->protocol == protocol && format_family(n->family);
+}
+
+/*
+ * listen() (TCP, ret 0 or -errno) or bind() of a UDP socket to a port other than 0;
+ * accept() (TCP, ret the new fd) with the peer it connected.
+ */
+static int records_listen(struct records *r, const struct rec_listen *rec)
+{
+	enum trace_line_type type = rec->h.type == REC_ACCEPT ? LINE_NET_ACCEPT : LINE_NET_LISTEN;
+	struct json_buf *b = &r->trace->line;
+	char local[64], peer[64];
+	int local_len, peer_len = 0;
+	bool ok;
+
+	switch (rec->kind) {
+	case LISTEN_TCP:
+		ok = type == LINE_NET_LISTEN && net_protocol_valid(&rec->local, NET_PROTO_TCP) &&
+		     rec->ret <= 0;
+		break;
+	case LISTEN_UDP_BIND:
+		ok = type == LINE_NET_LISTEN && net_protocol_valid(&rec->local, NET_PROTO_UDP) &&
+		     rec->ret <= 0 && rec->local.port != 0;
+		break;
+	case LISTEN_ACCEPT:
+		ok = type == LINE_NET_ACCEPT && net_protocol_valid(&rec->local, NET_PROTO_TCP) &&
+		     rec->ret >= 0 && rec->peer.port != 0;
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok || !ret_valid(rec->ret))
+		return -EINVAL;
+	local_len = format_addr(rec->local.addr_family, rec->local.addr, local, sizeof(local));
+	if (type == LINE_NET_ACCEPT)
+		peer_len = format_addr(rec->peer.addr_family, rec->peer.addr, peer, sizeof(peer));
+	if (local_len < 0 || peer_len < 0)
+		return -EINVAL;
+	records_begin(r, type, &rec->h, rec->h.timestamp_ns);
+	JSON_FIELD_STRING(b, "addr", local, local_len);
+	JSON_FIELD_U64(b, "port", rec->local.port);
+	if (type == LINE_NET_ACCEPT) {
+		JSON_FIELD_STRING(b, "peer_addr", peer, peer_len);
+		JSON_FIELD_U64(b, "peer_port", rec->peer.port);
+	}
+	JSON_FIELD_CSTR(b, "protocol", rec->local.protocol == NET_PROTO_TCP ? "tcp" : "udp");
+	JSON_FIELD_CSTR(b, "family", format_family(rec->local.family));
+	JSON_FIELD_I64(b, "ret", rec->ret);
+	trace_line_end(r->trace, type);
+	return 0;
+}
+
 static void records_dns_answers(struct records *r, const uint8_t *msg, size_t len)
 {
 	struct dns_answer answers[DNS_ANSWERS_MAX];
@@ -469,6 +523,68 @@ static int records_fork(struct records *r, const struct rec_fork *rec)
 	return proc_table_fork(r->procs, rec->h.pid, rec->child_pid);
 }
 
+static const char *const access_action_names[] = {
+	[ACCESS_PTRACE] = "ptrace",
+	[ACCESS_MEM_READ] = "process_vm_readv",
+	[ACCESS_MEM_WRITE] = "process_vm_writev",
+	[ACCESS_PIDFD_GETFD] = "pidfd_getfd",
+};
+
+/* The ptrace requests the kernel side reports, by number (<sys/ptrace.h>'s names). */
+static const char *ptrace_request_name(int64_t request)
+{
+	static const char *const names[] = {
+		[1] = "PTRACE_PEEKTEXT", [2] = "PTRACE_PEEKDATA", [3] = "PTRACE_PEEKUSER",
+		[4] = "PTRACE_POKETEXT", [5] = "PTRACE_POKEDATA", [6] = "PTRACE_POKEUSER",
+		[16] = "PTRACE_ATTACH",
+	};
+
+	if (request == 0x4206)
+		return "PTRACE_SEIZE";
+	if (request < 0 || request >= (int64_t)(sizeof(names) / sizeof(names[0])))
+		return NULL;
+	return names[request];
+}
+
+static int records_access(struct records *r, const struct rec_access *rec)
+{
+	struct json_buf *b = &r->trace->line;
+	const char *request = NULL;
+	bool namespaced = rec->flags & ACCESS_PID_NAMESPACED;
+
+	if (rec->action == 0 || rec->action > ACCESS_PIDFD_GETFD || !rec->target_pid ||
+	    !ret_valid(rec->ret) || (rec->flags & ~ACCESS_PID_NAMESPACED) ||
+	    (namespaced && rec->target_exec_ns))
+		return -EINVAL;
+	if (rec->action == ACCESS_PTRACE) {
+		request = ptrace_request_name(rec->value);
+		if (!request || rec->ret > 0)
+			return -EINVAL;
+	} else if (rec->action == ACCESS_PIDFD_GETFD) {
+		if (rec->value < 0 || rec->value > INT32_MAX)
+			return -EINVAL;
+	} else if (rec->value) {
+		return -EINVAL;
+	}
+	records_begin(r, LINE_PROCESS_ACCESS, &rec->h, rec->h.timestamp_ns);
+	JSON_FIELD_CSTR(b, "action", access_action_names[rec->action]);
+	JSON_FIELD_U64(b, "target_pid", rec->target_pid);
+	if (rec->target_exec_ns) {
+		JSON_KEY(b, "target_exec_id");
+		json_write_exec_id(b, rec->target_pid, rec->target_exec_ns);
+	}
+	JSON_FIELD_TRUE_IF(b, "target_pid_namespaced", namespaced);
+	if (request) {
+		JSON_FIELD_I64(b, "request", rec->value);
+		JSON_FIELD_CSTR(b, "request_name", request);
+	}
+	if (rec->action == ACCESS_PIDFD_GETFD)
+		JSON_FIELD_I64(b, "target_fd", rec->value);
+	JSON_FIELD_I64(b, "ret", rec->ret);
+	trace_line_end(r->trace, LINE_PROCESS_ACCESS);
+	return 0;
+}
+
 static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t size)
 {
 	if (!rec_str_valid(rec->cwd, size - sizeof(*rec)) ||
@@ -485,6 +601,8 @@ static const size_t record_min_size[REC_TYPE_MAX] = {
 	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
 	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
 	[REC_FORK] = sizeof(struct rec_fork),	      [REC_CHDIR] = sizeof(struct rec_chdir),
+	[REC_LISTEN] = sizeof(struct rec_listen),     [REC_ACCEPT] = sizeof(struct rec_listen),
+	[REC_ACCESS] = sizeof(struct rec_access),
 };
 
 static int records_dispatch(struct records *r, const void *data, size_t size)
@@ -511,6 +629,11 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 		return records_fork(r, data);
 	case REC_CHDIR:
 		return records_chdir(r, data, size);
+	case REC_LISTEN:
+	case REC_ACCEPT:
+		return records_listen(r, data);
+	case REC_ACCESS:
+		return records_access(r, data);
 	default:
 		return records_file_write(r, data, size);
 	}
@@ -529,6 +652,9 @@ enum loss_reason records_loss_reason(uint16_t rec_type)
 		[REC_TAMPER] = LOSS_TAMPER,
 		[REC_FORK] = LOSS_CWD,
 		[REC_CHDIR] = LOSS_CWD,
+		[REC_LISTEN] = LOSS_NET_LISTEN,
+		[REC_ACCEPT] = LOSS_NET_ACCEPT,
+		[REC_ACCESS] = LOSS_PROCESS_ACCESS,
 	};
 
 	if (rec_type == 0 || rec_type >= REC_TYPE_MAX)

@@ -12,15 +12,12 @@
 #include "timefmt.h"
 
 static const char *const line_type_names[LINE_TYPES] = {
-	[LINE_PROCESS_EXEC] = "process_exec",
-	[LINE_PROCESS_EXIT] = "process_exit",
-	[LINE_NET_CONNECT] = "net_connect",
-	[LINE_DNS_QUERY] = "dns_query",
-	[LINE_FILE_OPEN] = "file_open",
-	[LINE_FILE_WRITE] = "file_write",
-	[LINE_TAMPER] = "tamper",
-	[LINE_TRACE_START] = "trace_start",
-	[LINE_EVENTS_LOST] = "events_lost",
+	[LINE_PROCESS_EXEC] = "process_exec",	  [LINE_PROCESS_EXIT] = "process_exit",
+	[LINE_NET_CONNECT] = "net_connect",	  [LINE_DNS_QUERY] = "dns_query",
+	[LINE_FILE_OPEN] = "file_open",		  [LINE_FILE_WRITE] = "file_write",
+	[LINE_NET_LISTEN] = "net_listen",	  [LINE_NET_ACCEPT] = "net_accept",
+	[LINE_PROCESS_ACCESS] = "process_access", [LINE_TAMPER] = "tamper",
+	[LINE_TRACE_START] = "trace_start",	  [LINE_EVENTS_LOST] = "events_lost",
 	[LINE_TRACE_END] = "trace_end",
 };
 
@@ -31,6 +28,9 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 	[LOSS_DNS_QUERY] = "dns_query",
 	[LOSS_FILE_OPEN] = "file_open",
 	[LOSS_FILE_WRITE] = "file_write",
+	[LOSS_NET_LISTEN] = "net_listen",
+	[LOSS_NET_ACCEPT] = "net_accept",
+	[LOSS_PROCESS_ACCESS] = "process_access",
 	[LOSS_TAMPER] = "tamper",
 	[LOSS_CWD] = "cwd",
 	[LOSS_DECODE_ERROR] = "decode_error",

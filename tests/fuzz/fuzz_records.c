@@ -334,6 +334,37 @@ static void seed_connect(const char *name, int family, int addr_family, const ui
 	save(name);
 }
 
+static void seed_listen(const char *name, uint16_t type, uint32_t kind, uint8_t protocol,
+			int family, const uint8_t *addr, int32_t ret)
+{
+	static const uint8_t peer[4] = { 10, 0, 0, 7 };
+	struct rec_listen *l = (struct rec_listen *)buf;
+
+	header(&l->h, type, "nc");
+	net(&l->local, family, family, addr, 8080, protocol);
+	net(&l->peer, AF_INET, AF_INET, peer, 40000, protocol);
+	l->kind = kind;
+	l->ret = ret;
+	used = sizeof(*l);
+	save(name);
+}
+
+static void seed_access(const char *name, uint32_t action, int64_t value, int32_t ret,
+			uint32_t flags)
+{
+	struct rec_access *a = (struct rec_access *)buf;
+
+	header(&a->h, REC_ACCESS, "gdb");
+	a->action = action;
+	a->target_pid = 4321;
+	a->target_exec_ns = flags ? 0 : 987654321;
+	a->value = value;
+	a->ret = ret;
+	a->flags = flags;
+	used = sizeof(*a);
+	save(name);
+}
+
 static void seed_dns(const char *name, const uint8_t *msg, size_t len, uint16_t flags)
 {
 	static const uint8_t resolver[4] = { 127, 0, 0, 53 };
@@ -427,6 +458,13 @@ int main(int argc, char **argv)
 	seed_connect("connect-v4", AF_INET, AF_INET, v4, -115);
 	seed_connect("connect-mapped", AF_INET6, AF_INET6, mapped, 0);
 	seed_connect("connect-v6", AF_INET6, AF_INET6, v6, -111);
+	seed_listen("listen-tcp", REC_LISTEN, LISTEN_TCP, NET_PROTO_TCP, AF_INET, v4, 0);
+	seed_listen("listen-udp", REC_LISTEN, LISTEN_UDP_BIND, NET_PROTO_UDP, AF_INET6, v6, -98);
+	seed_listen("accept", REC_ACCEPT, LISTEN_ACCEPT, NET_PROTO_TCP, AF_INET, v4, 5);
+	seed_access("access-attach", ACCESS_PTRACE, 16, 0, 0);
+	seed_access("access-seize", ACCESS_PTRACE, 0x4206, -1, 0);
+	seed_access("access-readv", ACCESS_MEM_READ, 0, 64, 0);
+	seed_access("access-getfd", ACCESS_PIDFD_GETFD, 2, 5, ACCESS_PID_NAMESPACED);
 	seed_dns("dns-query", query, sizeof(query), 0);
 	seed_dns("dns-answer", answer, sizeof(answer), DNS_RECEIVED);
 	seed_dns("dns-tcp", framed, sizeof(framed), DNS_TCP);

@@ -367,6 +367,153 @@ static void test_out_of_range_values_are_refused(void **state)
 	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 8);
 }
 
+static struct rec_listen listen_record(uint16_t type, uint32_t kind, uint8_t protocol, int ret)
+{
+	struct rec_listen rec = { .h = header(type, sizeof(rec), 700), .kind = kind, .ret = ret };
+
+	rec.local = (struct rec_net){
+		.family = AF_INET6, .addr_family = AF_INET6, .port = 8080, .protocol = protocol
+	};
+	rec.peer = rec.local;
+	rec.peer.port = 50123;
+	rec.peer.addr[15] = 1;
+	return rec;
+}
+
+static void test_listen_and_accept_lines(void **state)
+{
+	struct rec_listen ln = listen_record(REC_LISTEN, LISTEN_TCP, NET_PROTO_TCP, 0);
+	struct rec_listen udp = listen_record(REC_LISTEN, LISTEN_UDP_BIND, NET_PROTO_UDP, -98);
+	struct rec_listen acc = listen_record(REC_ACCEPT, LISTEN_ACCEPT, NET_PROTO_TCP, 7);
+	json_t *o;
+
+	udp.local.addr_family = AF_INET;
+	udp.local.family = AF_INET;
+	memcpy(udp.local.addr, (uint8_t[]){ 127, 0, 0, 1 }, 4);
+	records_handle(&records, &ln, sizeof(ln));
+	records_handle(&records, &udp, sizeof(udp));
+	records_handle(&records, &acc, sizeof(acc));
+	assert_int_equal(finish(), 3);
+	o = capture_find(&cap, "net_listen", 0);
+	assert_string_equal(capture_str(o, "addr"), "::");
+	assert_int_equal(capture_int(o, "port"), 8080);
+	assert_string_equal(capture_str(o, "protocol"), "tcp");
+	assert_string_equal(capture_str(o, "family"), "inet6");
+	assert_int_equal(capture_int(o, "ret"), 0);
+	o = capture_find(&cap, "net_listen", 1);
+	assert_string_equal(capture_str(o, "addr"), "127.0.0.1");
+	assert_string_equal(capture_str(o, "protocol"), "udp");
+	assert_string_equal(capture_str(o, "family"), "inet");
+	assert_int_equal(capture_int(o, "ret"), -98);
+	o = capture_find(&cap, "net_accept", 0);
+	assert_string_equal(capture_str(o, "addr"), "::");
+	assert_int_equal(capture_int(o, "port"), 8080);
+	assert_string_equal(capture_str(o, "peer_addr"), "::1");
+	assert_int_equal(capture_int(o, "peer_port"), 50123);
+	assert_int_equal(capture_int(o, "ret"), 7);
+	assert_int_equal(trace.lines[LINE_NET_LISTEN], 2);
+	assert_int_equal(trace.lines[LINE_NET_ACCEPT], 1);
+}
+
+/* Listener records the kernel does not send: each refused, none written. */
+static void test_bad_listen_records_are_refused(void **state)
+{
+	struct rec_listen bad[] = {
+		listen_record(REC_LISTEN, LISTEN_TCP, NET_PROTO_TCP, 3), /* listen returns 0 */
+		listen_record(REC_LISTEN, LISTEN_TCP, NET_PROTO_UDP, 0), /* a UDP listen() */
+		listen_record(REC_LISTEN, LISTEN_UDP_BIND, NET_PROTO_TCP, 0), /* bind of TCP */
+		listen_record(REC_LISTEN, LISTEN_UDP_BIND, NET_PROTO_UDP, 0), /* port 0, below */
+		listen_record(REC_LISTEN, LISTEN_ACCEPT, NET_PROTO_TCP, 4), /* kind of type */
+		listen_record(REC_ACCEPT, LISTEN_TCP, NET_PROTO_TCP, 0), /* type of kind */
+		listen_record(REC_ACCEPT, LISTEN_ACCEPT, NET_PROTO_TCP, -11), /* no fd */
+		listen_record(REC_ACCEPT, LISTEN_ACCEPT, NET_PROTO_TCP, 4), /* peer port 0, below */
+		listen_record(REC_ACCEPT, LISTEN_ACCEPT, NET_PROTO_TCP, 4), /* peer family 0 */
+		listen_record(REC_LISTEN, LISTEN_TCP, NET_PROTO_TCP, 0), /* family AF_UNIX */
+		listen_record(REC_LISTEN, LISTEN_TCP, NET_PROTO_TCP, -5000), /* not an errno */
+		listen_record(REC_LISTEN, 9, NET_PROTO_TCP, 0), /* no such kind */
+	};
+	size_t i;
+
+	bad[3].local.port = 0;
+	bad[7].peer.port = 0;
+	bad[8].peer.addr_family = 0;
+	bad[9].local.family = AF_UNIX;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		records_handle(&records, &bad[i], sizeof(bad[i]));
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
+}
+
+static struct rec_access access_record(uint32_t action, int64_t value, int ret)
+{
+	struct rec_access rec = { .h = header(REC_ACCESS, sizeof(rec), 700) };
+
+	rec.action = action;
+	rec.target_pid = 4321;
+	rec.target_exec_ns = 987654321;
+	rec.value = value;
+	rec.ret = ret;
+	return rec;
+}
+
+static void test_process_access_lines(void **state)
+{
+	struct rec_access attach = access_record(ACCESS_PTRACE, 16, 0);
+	struct rec_access getfd = access_record(ACCESS_PIDFD_GETFD, 2, 5);
+	struct rec_access readv = access_record(ACCESS_MEM_READ, 0, -14);
+	json_t *o;
+
+	getfd.flags = ACCESS_PID_NAMESPACED;
+	getfd.target_exec_ns = 0;
+	records_handle(&records, &attach, sizeof(attach));
+	records_handle(&records, &getfd, sizeof(getfd));
+	records_handle(&records, &readv, sizeof(readv));
+	assert_int_equal(finish(), 3);
+	o = capture_find(&cap, "process_access", 0);
+	assert_string_equal(capture_str(o, "action"), "ptrace");
+	assert_int_equal(capture_int(o, "target_pid"), 4321);
+	assert_string_equal(capture_str(o, "target_exec_id"), "4321-987654321");
+	assert_int_equal(capture_int(o, "request"), 16);
+	assert_string_equal(capture_str(o, "request_name"), "PTRACE_ATTACH");
+	assert_int_equal(capture_int(o, "ret"), 0);
+	o = capture_find(&cap, "process_access", 1);
+	assert_string_equal(capture_str(o, "action"), "pidfd_getfd");
+	assert_null(json_object_get(o, "target_exec_id"));
+	assert_true(json_is_true(json_object_get(o, "target_pid_namespaced")));
+	assert_int_equal(capture_int(o, "target_fd"), 2);
+	assert_int_equal(capture_int(o, "ret"), 5);
+	o = capture_find(&cap, "process_access", 2);
+	assert_string_equal(capture_str(o, "action"), "process_vm_readv");
+	assert_null(json_object_get(o, "request"));
+	assert_int_equal(capture_int(o, "ret"), -14);
+	assert_int_equal(trace.lines[LINE_PROCESS_ACCESS], 3);
+}
+
+static void test_bad_access_records_are_refused(void **state)
+{
+	struct rec_access bad[] = {
+		access_record(0, 0, 0), /* no action */
+		access_record(ACCESS_PIDFD_GETFD + 1, 0, 0), /* no such action */
+		access_record(ACCESS_PTRACE, 7, 0), /* PTRACE_CONT: not reported */
+		access_record(ACCESS_PTRACE, 16, 3), /* an attach returns 0 */
+		access_record(ACCESS_MEM_READ, 1, 64), /* no value for process_vm_readv */
+		access_record(ACCESS_PIDFD_GETFD, -1, 3), /* no fd -1 */
+		access_record(ACCESS_MEM_WRITE, 0, -5000), /* not an errno */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* no target, below */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* unknown flag, below */
+		access_record(ACCESS_MEM_WRITE, 0, 0), /* exec_ns of a namespaced pid, below */
+	};
+	size_t i;
+
+	bad[7].target_pid = 0;
+	bad[8].flags = 1 << 5;
+	bad[9].flags = ACCESS_PID_NAMESPACED;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		records_handle(&records, &bad[i], sizeof(bad[i]));
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_comm_of_sixteen_bytes(void **state)
 {
 	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), 1) };
@@ -384,6 +531,9 @@ static void test_loss_reasons(void **state)
 	assert_int_equal(records_loss_reason(REC_WRITE_CLOSE), LOSS_FILE_WRITE);
 	assert_int_equal(records_loss_reason(REC_CHDIR), LOSS_CWD);
 	assert_int_equal(records_loss_reason(REC_TAMPER), LOSS_TAMPER);
+	assert_int_equal(records_loss_reason(REC_LISTEN), LOSS_NET_LISTEN);
+	assert_int_equal(records_loss_reason(REC_ACCEPT), LOSS_NET_ACCEPT);
+	assert_int_equal(records_loss_reason(REC_ACCESS), LOSS_PROCESS_ACCESS);
 	assert_int_equal(records_loss_reason(0), LOSS_DECODE_ERROR);
 	assert_int_equal(records_loss_reason(REC_TYPE_MAX), LOSS_DECODE_ERROR);
 }
@@ -402,6 +552,10 @@ int main(void)
 		T(test_supervisor_stop_is_no_tamper),
 		T(test_bad_records_are_counted),
 		T(test_out_of_range_values_are_refused),
+		T(test_listen_and_accept_lines),
+		T(test_bad_listen_records_are_refused),
+		T(test_process_access_lines),
+		T(test_bad_access_records_are_refused),
 		T(test_comm_of_sixteen_bytes),
 		T(test_loss_reasons),
 	};
