@@ -31,6 +31,9 @@ bpftool version >/dev/null
 # make test-deploy (part of make test): sudo and visudo (the hooks' sudoers drop-in),
 # shellcheck (the hook scripts).
 apt-get install -y -qq --no-install-recommends sudo shellcheck >/dev/null
+# The end-to-end suite's copies (tests/e2e/test_copies.py): rsync, a tool whose writes the
+# file_write totals must match.
+apt-get install -y -qq --no-install-recommends rsync >/dev/null
 if ! $all; then
 	echo "install-deps: done (scripts/install-deps.sh --all for the guest and package tests)"
 	exit 0
@@ -60,7 +63,4 @@ apt-get install -y -qq --no-install-recommends dpkg-dev binutils lintian deboots
 # machine's root), qemu runs it, busybox-static/cpio/kmod make its initramfs; sudo,
 # passwd and curl serve tests/deploy/test-hooks.sh inside it.
 apt-get install -y -qq --no-install-recommends systemd qemu-system-x86 busybox-static cpio kmod sudo passwd curl >/dev/null
-# The end-to-end suite's copies (tests/e2e/test_copies.py): rsync, a tool whose writes the
-# file_write totals must match.
-apt-get install -y -qq --no-install-recommends rsync >/dev/null
 echo "install-deps: done"
