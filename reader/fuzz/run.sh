@@ -57,17 +57,4 @@ severity listener error
 workspace /w
 RULES
 
-status=0
-for target in fuzz_trace fuzz_rules; do
-	echo "fuzz: $target for ${seconds}s"
-	if "$out/$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
-		-artifact_prefix="$out/$target-" "$out/corpus/$target" \
-		>"$out/$target.log" 2>&1; then
-		grep -E '^stat::number_of_executed_units' "$out/$target.log" || true
-	else
-		echo "fuzz: $target FAILED, see $out/$target.log"
-		tail -n 30 "$out/$target.log"
-		status=1
-	fi
-done
-exit "$status"
+exec "$root/tests/fuzz/run-targets.sh" "$out" "$seconds" "-max_len=8192" fuzz_trace fuzz_rules

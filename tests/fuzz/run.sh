@@ -48,17 +48,4 @@ printf '%b' '\022\064\201\200\000\001\000\003\000\000\000\000'"$name"'\000\001\0
 printf '%b' 'caf\303\251 \360\237\230\200 \355\240\200 \300\257 "\\\n\000\177' \
 	>"$out/corpus/fuzz_json/mixed"
 
-status=0
-for target in fuzz_dns fuzz_json fuzz_records; do
-	echo "fuzz: $target for ${seconds}s"
-	if "$out/$target" -max_total_time="$seconds" -print_final_stats=1 \
-		-artifact_prefix="$out/$target-" "$out/corpus/$target" \
-		>"$out/$target.log" 2>&1; then
-		grep -E '^stat::number_of_executed_units' "$out/$target.log" || true
-	else
-		echo "fuzz: $target FAILED, see $out/$target.log"
-		tail -n 30 "$out/$target.log"
-		status=1
-	fi
-done
-exit "$status"
+exec "$root/tests/fuzz/run-targets.sh" "$out" "$seconds" "" fuzz_dns fuzz_json fuzz_records
