@@ -137,8 +137,11 @@ check "completed hook exits 0" [ $? -eq 0 ]
 check "tracerd@$job is stopped" test "$(systemctl is-active "tracerd@$job.service")" != active
 check "the local trace is removed after the upload" [ ! -e "$trace" ]
 stored=$(find "$work/store" -name "$job.jsonl.gz" 2>/dev/null | head -n 1)
+# The date partition is the trace's own (its trace_start), not the day the check runs:
+# a job that crosses midnight UTC stays under the day it started.
+started=$(gzip -dc "$stored" 2>/dev/null | head -n 1 | sed -n 's/.*"timestamp":"\([0-9-]*\)T.*/\1/p')
 check "uploaded under fleet/date=YYYY-MM-DD/repo=acme_hooks/$job.jsonl.gz" \
-	test "${stored#"$work/store/"}" = "fleet/date=$(date -u +%F)/repo=acme_hooks/$job.jsonl.gz"
+	test "${stored#"$work/store/"}" = "fleet/date=${started:-none}/repo=acme_hooks/$job.jsonl.gz"
 check "the upload carried Content-MD5 and x-amz-checksum-sha256" \
 	grep -q '"Content-MD5".*"x-amz-checksum-sha256"' "$stored.headers"
 check "the uploaded trace is a complete gzip stream" gzip -t "$stored"
@@ -220,8 +223,9 @@ if systemctl cat tracerd-collect@.service >/dev/null 2>&1; then
 	systemctl stop "tracerd-collect@$eph.service"
 	check "stopping tracerd-collect@ stops tracerd@" \
 		test "$(systemctl is-active "tracerd@$eph.service")" != active
+	# Under the day it started, whichever day it ends.
 	check "... then uploads the complete trace" bash -c "gzip -dc \
-		'$work/store/eph/date=$(date -u +%F)/repo=acme_vm/$eph.jsonl.gz' | tail -n 1 | grep -q trace_end"
+		'$work'/store/eph/date=*/repo=acme_vm/'$eph'.jsonl.gz | tail -n 1 | grep -q trace_end"
 	check "... and removes the local copy" [ ! -e "/var/lib/tracerd/$eph.jsonl.gz" ]
 else
 	check "tracerd-collect@.service is installed" false
