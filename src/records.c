@@ -161,13 +161,27 @@ static void records_write_entry_flush(struct records *r, struct write_entry *e, 
 	records_file_write_line(r, &e->header, boot_ns, e->path, e->path_len, e->flags, &totals);
 }
 
+/*
+ * A status the kernel can give a dead task: an exit code in bits 8-15 and nothing else, or a
+ * signal in bits 0-6 with the core-dump bit 7 and nothing else. Anything more is corruption,
+ * not a process that exited 0 with a core dump.
+ */
+static bool wait_status_valid(uint32_t status)
+{
+	if (status & ~0xffffu)
+		return false;
+	if (WIFEXITED(status))
+		return !(status & 0xff);
+	return !(status & 0xff00) && signal_valid(WTERMSIG(status));
+}
+
 static int records_exit(struct records *r, const struct rec_exit *rec)
 {
 	struct json_buf *b = &r->trace->line;
 	uint32_t status = rec->exit_code;
 	struct write_entry *e;
 
-	if (!WIFEXITED(status) && !signal_valid(WTERMSIG(status)))
+	if (!wait_status_valid(status))
 		return -EINVAL;
 	while ((e = write_table_take_pid(r->writes, rec->h.pid))) {
 		records_write_entry_flush(r, e, rec->h.timestamp_ns);

@@ -359,12 +359,15 @@ static void test_out_of_range_values_are_refused(void **state)
 	sig.value = 65;
 	records_handle(&records, &sig, sizeof(sig));
 	records_handle(&records, &pid0, sizeof(pid0));
+	exit_record(1, 0x80); /* "exited 0 with a core dump" */
+	exit_record(1, (3 << 8) | 9); /* an exit code and a signal */
+	exit_record(1, 1 << 16);
 	open_record(1, "relative/without/its/flag", "", 0, 3);
 	open_record(1, "/etc/passwd", "", 0, -100000); /* not an errno */
 	write_record(REC_WRITE_FIRST, "", WRITE_PATH_FROM_FIRST); /* a first write has a path */
 	exec_record(1, "not/absolute");
 	assert_int_equal(finish(), 0);
-	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 8);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 11);
 }
 
 static struct rec_listen listen_record(uint16_t type, uint32_t kind, uint8_t protocol, int ret)
