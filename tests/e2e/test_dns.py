@@ -136,21 +136,13 @@ def test_dns_sendmmsg():
             import ctypes, socket, sys
             sys.path.insert(0, {str(tracelib.HERE)!r})
             from tracelib import dns_query
-            class iovec(ctypes.Structure):
-                _fields_ = [("base", ctypes.c_char_p), ("len", ctypes.c_size_t)]
-            class msghdr(ctypes.Structure):
-                _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
-                            ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
-                            ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                            ("flags", ctypes.c_int)]
-            class mmsghdr(ctypes.Structure):
-                _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+            from msgstructs import iovec_of, mmsghdr
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.settimeout(5)
             s.connect(({dns.addr!r}, 53))
             qs = [dns_query("mmsg.example.test", "A", 11),
                   dns_query("mmsg.example.test", "AAAA", 12)]
-            iovs = [iovec(q, len(q)) for q in qs]
+            iovs = [iovec_of(q) for q in qs]
             msgs = (mmsghdr * 2)()
             for m, v in zip(msgs, iovs):
                 m.hdr.iov = ctypes.pointer(v)

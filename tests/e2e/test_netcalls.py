@@ -87,20 +87,12 @@ class _NamedResponder(DNSResponder):
         return super().addresses(name, qtype)
 
 
-# ctypes declarations of struct iovec, msghdr, mmsghdr for the workloads.
+# The workloads' imports, libc and iovec helpers.
 _CTYPES = """
     import ctypes, socket, sys
     sys.path.insert(0, {here!r})
     from tracelib import dns_query
-    class iovec(ctypes.Structure):
-        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-    class msghdr(ctypes.Structure):
-        _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
-                    ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
-                    ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                    ("flags", ctypes.c_int)]
-    class mmsghdr(ctypes.Structure):
-        _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+    from msgstructs import iovec, msghdr, mmsghdr
     libc = ctypes.CDLL(None, use_errno=True)
     def iovecs(sizes):
         bufs = [ctypes.create_string_buffer(n) for n in sizes]

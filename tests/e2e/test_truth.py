@@ -1043,19 +1043,11 @@ DNS_SEND_SCRIPT = """
         s.recv(2048)
     u.sendto(dns_query("sendto.truth.test", "A", 1), dst); ans(u)
     u.sendmsg([dns_query("sendmsg.truth.test", "AAAA", 2)], [], 0, dst); ans(u)
-    class iovec(ctypes.Structure):
-        _fields_ = [("base", ctypes.c_char_p), ("len", ctypes.c_size_t)]
-    class msghdr(ctypes.Structure):
-        _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
-                    ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
-                    ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                    ("flags", ctypes.c_int)]
-    class mmsghdr(ctypes.Structure):
-        _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+    from msgstructs import iovec_of, mmsghdr
     sa = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(53), socket.inet_aton(dst[0]))
     sabuf = ctypes.create_string_buffer(sa, len(sa))
     qs = [dns_query("mmsg.truth.test", "A", 3), dns_query("mmsg.truth.test", "AAAA", 4)]
-    iovs = [iovec(q, len(q)) for q in qs]
+    iovs = [iovec_of(q) for q in qs]
     msgs = (mmsghdr * 2)()
     for m, v in zip(msgs, iovs):
         m.hdr.name = ctypes.cast(sabuf, ctypes.c_void_p)
