@@ -3,9 +3,9 @@
  * Files: every open (failed ones too) as one record. "Write" here means a traced process's
  * write()-family syscall to a regular file: summed per open file per process in the
  * write_totals map, and reported twice: the first write sends the path
- * (REC_WRITE_FIRST), the last close by the process sends the totals (REC_WRITE_CLOSE);
- * files still open when the process exits or the trace ends are reported by the daemon
- * from the map.
+ * (REC_WRITE_FIRST), the last close by the process sends the totals (REC_WRITE_CLOSE), as
+ * does a release without close (release.bpf.h); files still open when the process exits
+ * or the trace ends are reported by the daemon from the map.
  */
 #ifndef TRACERD_FILE_BPF_H
 #define TRACERD_FILE_BPF_H

@@ -120,7 +120,8 @@ static __always_inline void release_track(struct file *file, int fd)
 	fd_view_read(&v);
 	slot = w->next++;
 	for (i = 0; i < RELEASE_SLOTS; i++) {
-		if (!release_slot_live(w, i, &v)) {
+		/* Its own slot: a struct file reused at the same fd after a close. */
+		if (w->file[i] == (__u64)file || !release_slot_live(w, i, &v)) {
 			slot = i;
 			break;
 		}
@@ -270,12 +271,10 @@ static __always_inline void release_exec(struct task_struct *task, pid_t old_pid
 	}
 }
 
-/* The whole process is gone (its last thread): so is its record. */
-static __always_inline void release_exit(struct task_struct *task)
+/* The whole process is gone: so is its record (looked up first: most processes have none). */
+static __always_inline void release_exit(__u32 tgid)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	if (bpf_map_lookup_elem(&written_fds, &tgid))
 		bpf_map_delete_elem(&written_fds, &tgid);
 }
 

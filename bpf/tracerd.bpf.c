@@ -34,8 +34,8 @@ int BPF_PROG(tracerd_exec, struct task_struct *task, pid_t old_pid, struct linux
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
-	process_exit(task);
-	release_exit(task);
+	if (process_exit(task))
+		release_exit(BPF_CORE_READ(task, tgid));
 	return 0;
 }
 
