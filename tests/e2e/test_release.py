@@ -95,7 +95,10 @@ def test_release_close_range():
         os.dup2(f, moved)
         os.close(f)
         assert a + 1 == b and b + 1 == c
-        close_range(c, c, CLOSE_RANGE_CLOEXEC)
+        try:
+            close_range(c, c, CLOSE_RANGE_CLOEXEC)
+        except OSError as err:  # before 5.11 (EINVAL): no such flag, c stays open as well
+            assert err.errno == 22, err
         close_range(a, b)
         close_range(e, e, CLOSE_RANGE_UNSHARE)
         close_range(dd, dd)
