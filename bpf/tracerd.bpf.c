@@ -54,16 +54,11 @@ int BPF_PROG(tracerd_signal, int sig, struct kernel_siginfo *info, struct task_s
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 {
-	int fd = -1;
+	int fd;
 
-	if (id == NR_close)
-		fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	else if (!release_syscall(id))
+	if ((id != NR_close && !release_syscall(id)) || !current_wanted())
 		return 0;
-	if (!current_wanted())
-		return 0;
-	if (id != NR_close)
-		fd = release_enter(regs, id);
+	fd = id == NR_close ? PT_REGS_PARM1_CORE_SYSCALL(regs) : release_enter(regs, id);
 	file_close(fd);
 	return 0;
 }
