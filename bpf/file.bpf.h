@@ -3,9 +3,9 @@
  * Files: every open (failed ones too) as one record. "Write" here means a traced process's
  * write()-family syscall to a regular file: summed per open file per process in the
  * write_totals map, and reported twice: the first write sends the path
- * (REC_WRITE_FIRST), the last close by the process sends the totals (REC_WRITE_CLOSE);
- * files still open when the process exits or the trace ends are reported by the daemon
- * from the map.
+ * (REC_WRITE_FIRST), the last close by the process sends the totals (REC_WRITE_CLOSE), as
+ * does a release without close (release.bpf.h); files still open when the process exits
+ * or the trace ends are reported by the daemon from the map.
  */
 #ifndef TRACERD_FILE_BPF_H
 #define TRACERD_FILE_BPF_H
@@ -193,8 +193,11 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
-/* A write of ret bytes to a regular file: added to its totals, the first one reported. */
-static __always_inline void file_write_account(struct file *file, long ret)
+/*
+ * A write of ret bytes to a regular file: added to its totals, the first one reported.
+ * Returns whether it was the first (a new entry), for release.bpf.h to record the fd.
+ */
+static __always_inline bool file_write_account(struct file *file, long ret)
 {
 	struct write_key key = file_write_key(file);
 	struct write_totals first = { .bytes = ret, .writes = 1, .path_sent = 1 };
@@ -209,18 +212,18 @@ static __always_inline void file_write_account(struct file *file, long ret)
 	if (t) {
 		__sync_fetch_and_add(&t->bytes, ret);
 		__sync_fetch_and_add(&t->writes, 1);
-		return;
+		return false;
 	}
 	if (bpf_map_update_elem(&write_totals, &key, &first, BPF_NOEXIST)) {
 		/* Another thread of the process created it first: add to its totals. */
 		t = bpf_map_lookup_elem(&write_totals, &key);
 		if (!t) {
 			record_lost(REC_WRITE_CLOSE, REC_LOST_MAP_FULL);
-			return;
+			return false;
 		}
 		__sync_fetch_and_add(&t->bytes, ret);
 		__sync_fetch_and_add(&t->writes, 1);
-		return;
+		return false;
 	}
 	if (!file_write_output(REC_WRITE_FIRST, &key, &first, file)) {
 		/* The close must carry the path then. */
@@ -228,6 +231,7 @@ static __always_inline void file_write_account(struct file *file, long ret)
 		if (t)
 			t->path_sent = 0;
 	}
+	return true;
 }
 
 /* The process closes a file it wrote to: report once no other reference is left. */

@@ -158,14 +158,15 @@ static __always_inline void process_exec(struct task_struct *task, struct linux_
 	record_submit(&rec->h, sizeof(*rec) + off);
 }
 
-static __always_inline void process_exit(struct task_struct *task)
+/* Returns whether the whole process is gone (task is its last thread). */
+static __always_inline bool process_exit(struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct rec_exit rec;
 
 	/* signal->live reaches zero in do_exit() before this tracepoint, in the last thread. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
-		return;
+		return false;
 	if (!tracing_wanted(tgid))
 		goto forget;
 	record_header_fill(&rec.h, REC_EXIT);
@@ -176,6 +177,7 @@ static __always_inline void process_exit(struct task_struct *task)
 forget:
 	bpf_map_delete_elem(&exec_times, &tgid);
 	bpf_map_delete_elem(&traced, &tgid);
+	return true;
 }
 
 #endif

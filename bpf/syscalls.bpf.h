@@ -36,6 +36,10 @@
 #define NR_read __NR_read
 #define NR_write __NR_write
 #define NR_close __NR_close
+#define NR_dup3 __NR_dup3
+#define NR_close_range __NR_close_range
+#define NR_execve __NR_execve
+#define NR_execveat __NR_execveat
 #define NR_pwrite64 __NR_pwrite64
 #define NR_writev __NR_writev
 #define NR_connect __NR_connect
@@ -67,6 +71,9 @@
 #endif
 #ifdef __NR_creat
 #define NR_creat __NR_creat
+#endif
+#ifdef __NR_dup2
+#define NR_dup2 __NR_dup2
 #endif
 
 #endif

@@ -11,6 +11,7 @@
 #include "net.bpf.h"
 #include "tamper.bpf.h"
 #include "access.bpf.h"
+#include "release.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -24,6 +25,8 @@ int BPF_PROG(tracerd_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tracerd_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	/* Before the exec line: its close-on-exec files were released before it. */
+	release_exec(task, old_pid);
 	process_exec(task, bprm);
 	return 0;
 }
@@ -31,7 +34,8 @@ int BPF_PROG(tracerd_exec, struct task_struct *task, pid_t old_pid, struct linux
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
-	process_exit(task);
+	if (process_exit(task))
+		release_exit(BPF_CORE_READ(task, tgid));
 	return 0;
 }
 
@@ -42,13 +46,20 @@ int BPF_PROG(tracerd_signal, int sig, struct kernel_siginfo *info, struct task_s
 	return 0;
 }
 
-/* close() is seen on entry, while the file it closes is still reachable. */
+/*
+ * close(), and the syscalls that release files without it (release.bpf.h), are seen on
+ * entry, while the files they release are still reachable. dup2()/dup3() over an fd close
+ * it through the same file_close(): one copy of its path walk in this program.
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 {
-	if (id != NR_close || !current_wanted())
+	int fd;
+
+	if ((id != NR_close && !release_syscall(id)) || !current_wanted())
 		return 0;
-	file_close(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	fd = id == NR_close ? PT_REGS_PARM1_CORE_SYSCALL(regs) : release_enter(regs, id);
+	file_close(fd);
 	return 0;
 }
 
@@ -57,16 +68,18 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 {
 	struct file *file;
 	struct sock *sk;
+	int fd;
 
 	if (ret < 0)
 		return;
-	file = fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	file = fd_to_file(fd);
 	if (!file)
 		return;
 	switch (file_mode_type(file)) {
 	case S_IFREG:
-		if (nr != NR_read)
-			file_write_account(file, ret);
+		if (nr != NR_read && file_write_account(file, ret))
+			release_track(file, fd);
 		break;
 	case S_IFSOCK:
 		sk = file_sock(file);
@@ -91,8 +104,8 @@ static __always_inline void sys_exit_copy(struct pt_regs *regs, long nr, long re
 	fd = nr == NR_sendfile ? PT_REGS_PARM1_CORE_SYSCALL(regs) :
 				 PT_REGS_PARM3_CORE_SYSCALL(regs);
 	file = fd_to_file(fd);
-	if (file && file_mode_type(file) == S_IFREG)
-		file_write_account(file, ret);
+	if (file && file_mode_type(file) == S_IFREG && file_write_account(file, ret))
+		release_track(file, fd);
 }
 
 /* What sys_exit does with a syscall: most are none of tracerd's business. */

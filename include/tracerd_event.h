@@ -213,7 +213,8 @@ enum rec_write_flag {
 	/*
 	 * The totals come without a path: the daemon has it from the first write. Either the
 	 * file is closed, or it was released without close(2) (dup2 over its fd, close_range,
-	 * exec with O_CLOEXEC) and its struct file reused.
+	 * exec with O_CLOEXEC): seen then (bpf/release.bpf.h), or when its struct file is
+	 * reused.
 	 */
 	WRITE_PATH_FROM_FIRST = 1 << 1,
 };
