@@ -24,6 +24,13 @@ _SCRIPT = """
     def rv(x):
         return x if x >= 0 else -ctypes.get_errno()
 
+    def syscall(nr, *args):
+        # syscall(2) is variadic: a Python int goes as a C int, whose upper half in the
+        # 64-bit register is garbage for a size_t or unsigned long argument (EINVAL, now
+        # and then). Every argument is passed as a long.
+        return libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) if isinstance(a, int) else a
+                                                 for a in args])
+
     did = {}
     a = subprocess.Popen(["sleep", "30"])
     b = subprocess.Popen(["sleep", "30"])
@@ -48,13 +55,13 @@ _SCRIPT = """
     buf = ctypes.create_string_buffer(64)
     local = iovec(ctypes.cast(buf, ctypes.c_void_p), 64)
     remote = iovec(stack(b.pid), 64)
-    did["readv"] = rv(libc.syscall(310, b.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0))
-    did["writev"] = rv(libc.syscall(311, b.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0))
+    did["readv"] = rv(syscall(310, b.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0))
+    did["writev"] = rv(syscall(311, b.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0))
     bad = iovec(8, 64)  # page 0: EFAULT
-    did["readv_bad"] = rv(libc.syscall(310, b.pid, ctypes.byref(local), 1, ctypes.byref(bad), 1, 0))
-    pidfd = rv(libc.syscall(434, a.pid, 0))
-    did["getfd"] = rv(libc.syscall(438, pidfd, 2, 0))
-    did["own_readv"] = rv(libc.syscall(310, os.getpid(), ctypes.byref(local), 1,
+    did["readv_bad"] = rv(syscall(310, b.pid, ctypes.byref(local), 1, ctypes.byref(bad), 1, 0))
+    pidfd = rv(syscall(434, a.pid, 0))
+    did["getfd"] = rv(syscall(438, pidfd, 2, 0))
+    did["own_readv"] = rv(syscall(310, os.getpid(), ctypes.byref(local), 1,
                                        ctypes.byref(iovec(ctypes.addressof(buf), 64)), 1, 0))
     did["tracerd"] = os.getppid()
     # A peek at tracerd, not attached: ESRCH, and tamper all the same.

@@ -270,7 +270,7 @@ def test_truth_path_openat2_resolve_in_root():
         res = []
         for p in (b"/sub/file.txt", b"/sub/missing", b"../../../x/missing"):
             how = OpenHow(os.O_RDONLY, 0, 0x10)             # RESOLVE_IN_ROOT
-            r = libc.syscall(437, dfd, p, ctypes.byref(how), ctypes.sizeof(how))
+            r = libc.syscall(437, dfd, p, ctypes.byref(how), ctypes.c_size_t(ctypes.sizeof(how)))
             res.append(r if r >= 0 else -ctypes.get_errno())
         print(res, flush=True)
     """
