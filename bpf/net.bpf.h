@@ -112,7 +112,7 @@ static __always_inline bool net_dest_from_sock(struct sock *sk, struct rec_net *
  * below, and a caller's stack plus a global function's must stay within 512 bytes on
  * kernels before 6.13 (no private stacks).
  */
-static __always_inline void net_connect_output(struct rec_net *dst, long ret)
+static __always_inline void net_connect_output(struct rec_net *dst, long ret, __u32 flags)
 {
 	struct rec_connect *rec = record_start(REC_CONNECT);
 
@@ -120,7 +120,7 @@ static __always_inline void net_connect_output(struct rec_net *dst, long ret)
 		return;
 	rec->dst = *dst;
 	rec->ret = ret;
-	rec->pad = 0;
+	rec->flags = flags;
 	record_submit(&rec->h, sizeof(*rec));
 }
 
@@ -133,11 +133,11 @@ static __always_inline void net_connect(struct pt_regs *regs, long ret)
 		return;
 	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &dst))
 		return;
-	net_connect_output(&dst, ret);
+	net_connect_output(&dst, ret, 0);
 }
 
 /* The first datagram of this process to dst is reported like a connect. */
-static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret)
+static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret, __u32 flags)
 {
 	struct udp_dest_key key = {
 		.pid = current_tgid(),
@@ -150,7 +150,7 @@ static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret
 	if (bpf_map_lookup_elem(&udp_dests, &key))
 		return;
 	bpf_map_update_elem(&udp_dests, &key, &one, BPF_ANY);
-	net_connect_output(dst, ret < 0 ? ret : 0);
+	net_connect_output(dst, ret < 0 ? ret : 0, flags);
 }
 
 /* Data moved by one syscall: one buffer, or the iovecs of a vectored call (user memory). */
@@ -245,7 +245,8 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr,
 	if (!explicit_peer && !net_dest_from_sock(sk, &peer))
 		return;
 	if (explicit_peer && peer.protocol == NET_PROTO_UDP && !(dir & DNS_RECEIVED))
-		net_udp_first_datagram(&peer, ret);
+		net_udp_first_datagram(&peer, ret,
+				       dir & DNS_VIA_IO_URING ? CONNECT_VIA_IO_URING : 0);
 	if (peer.port != DNS_PORT || ret <= 0)
 		return;
 	if (peer.protocol == NET_PROTO_TCP)
@@ -265,7 +266,7 @@ static __always_inline void net_fastopen(struct sock *sk, const void *uaddr, lon
 	if (!net_sock_fill(sk, &dst) || dst.protocol != NET_PROTO_TCP)
 		return;
 	if (net_dest_from_user(uaddr, &dst))
-		net_connect_output(&dst, ret < 0 ? ret : 0);
+		net_connect_output(&dst, ret < 0 ? ret : 0, 0);
 }
 
 /* sendto() or recvfrom(): same arguments, the data flowing the other way. */

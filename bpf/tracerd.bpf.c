@@ -11,6 +11,7 @@
 #include "net.bpf.h"
 #include "tamper.bpf.h"
 #include "access.bpf.h"
+#include "io_uring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -110,6 +111,7 @@ enum sys_exit_action {
 	SYS_EXIT_LISTEN,
 	SYS_EXIT_BIND,
 	SYS_EXIT_ACCEPT,
+	SYS_EXIT_IO_URING_SETUP,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -156,6 +158,8 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_accept:
 	case NR_accept4:
 		return SYS_EXIT_ACCEPT;
+	case NR_io_uring_setup:
+		return SYS_EXIT_IO_URING_SETUP;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
@@ -218,9 +222,32 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_BIND:
 		net_bind(regs, ret);
 		break;
+	case SYS_EXIT_IO_URING_SETUP:
+		io_uring_setup_exit(regs, ret);
+		break;
 	default: /* SYS_EXIT_ACCEPT */
 		net_accept(ret);
 		break;
 	}
+	return 0;
+}
+
+/*
+ * io_uring requests (io_uring.bpf.h), on kernels whose tracepoints pass the request
+ * (6.0 and later: the daemon leaves both unloaded elsewhere). The completion's other
+ * arguments differ between kernels; the request is the second everywhere.
+ */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(tracerd_io_uring_submit, struct io_kiocb *req)
+{
+	io_uring_submit(req);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tracerd_io_uring_complete, void *ring, void *req)
+{
+	if (req)
+		io_uring_complete(req);
 	return 0;
 }

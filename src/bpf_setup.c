@@ -2,6 +2,7 @@
 #include "bpf_setup.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +76,44 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/*
+ * Whether this kernel's io_uring tracepoints pass the request and its BTF has the
+ * request's commands: io_uring_submit_req (6.0; before, io_uring_submit_sqe with other
+ * arguments per version) and io_uring_complete with the request second (5.18).
+ */
+static bool io_uring_ops_traceable(void)
+{
+	static const char *const structs[] = { "io_kiocb", "io_open",	"io_close",
+					       "io_connect", "io_sr_msg" };
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool ok = false;
+	int id;
+
+	if (!btf)
+		return false;
+	if (btf__find_by_name_kind(btf, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
+		if (btf__find_by_name_kind(btf, structs[i], BTF_KIND_STRUCT) < 0)
+			goto out;
+	}
+	/* typedef -> pointer -> prototype (void *__data, ctx, req, ...) */
+	id = btf__find_by_name_kind(btf, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		goto out;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t))
+		goto out;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 3)
+		goto out;
+	ok = btf_is_ptr(btf__type_by_id(btf, btf_params(t)[2].type));
+out:
+	btf__free(btf);
+	return ok;
+}
+
 int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,
 		   const char **ret_why)
 {
@@ -101,6 +140,12 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
+	/* io_uring_setup() is seen everywhere; its requests only where this is true. */
+	skel->rodata->io_uring_ops_traced = io_uring_ops_traceable();
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
+				  skel->rodata->io_uring_ops_traced);
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_complete,
+				  skel->rodata->io_uring_ops_traced);
 	err = tracerd_bpf__load(skel);
 	if (err) {
 		*ret_why = "the kernel refused the BPF programs (see the verifier log above)";
