@@ -624,7 +624,7 @@ static int records_io_uring_setup(struct records *r, const struct rec_io_uring_s
 	JSON_FIELD_U64(b, "entries", rec->entries);
 	n = format_io_uring_setup_flags(rec->setup_flags, flags, sizeof(flags));
 	if (n > 0)
-		JSON_FIELD_STRING(b, "flags", flags, n);
+		JSON_FIELD_STRING(b, "setup_flags", flags, n);
 	JSON_FIELD_TRUE_IF(b, "sqpoll", rec->setup_flags & FORMAT_IORING_SETUP_SQPOLL);
 	if (rec->ret >= 0) {
 		JSON_FIELD_U64(b, "sq_entries", rec->sq_entries);
