@@ -128,6 +128,8 @@ int format_io_uring_setup_flags(uint32_t flags, char *buf, size_t buflen)
 	uint32_t unknown = 0;
 	char hex[16];
 
+	if (buf && buflen)
+		buf[0] = '\0'; /* no flags: "" */
 	for (uint32_t bit = 0; bit < 32; bit++) {
 		if (!(flags & (1U << bit)))
 			continue;

@@ -617,8 +617,10 @@ static int records_io_uring_setup(struct records *r, const struct rec_io_uring_s
 	char flags[512];
 	int n;
 
+	/* A ring made has both queues (the kernel rounds sizes up, never to 0); none else. */
 	if (!ret_valid(rec->ret) || rec->ops_traced > 1 ||
-	    (rec->ret < 0 && (rec->sq_entries || rec->cq_entries)))
+	    (rec->ret < 0 && (rec->sq_entries || rec->cq_entries)) ||
+	    (rec->ret >= 0 && (!rec->sq_entries || !rec->cq_entries)))
 		return -EINVAL;
 	records_begin(r, LINE_IO_URING_SETUP, &rec->h, rec->h.timestamp_ns);
 	JSON_FIELD_U64(b, "entries", rec->entries);
