@@ -233,12 +233,22 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /*
- * io_uring requests (io_uring.bpf.h), on kernels whose tracepoints pass the request
- * (6.0 and later: the daemon leaves both unloaded elsewhere). The completion's other
- * arguments differ between kernels; the request is the second everywhere.
+ * io_uring requests (io_uring.bpf.h), on kernels whose submit tracepoint passes the
+ * prepared request: io_uring_submit_req (6.3 and later) or, before its rename, 6.0's
+ * io_uring_submit_sqe(req, force_nonblock). The daemon loads the one this kernel has, and
+ * neither before 6.0 (5.15 to 5.19 pass the request before it is prepared, 5.10 not at
+ * all). The completion's other arguments differ between kernels; the request is the
+ * second everywhere from 5.18 on.
  */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(tracerd_io_uring_submit, struct io_kiocb *req)
+{
+	io_uring_submit(req);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(tracerd_io_uring_submit_sqe, struct io_kiocb *req)
 {
 	io_uring_submit(req);
 	return 0;

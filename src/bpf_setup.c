@@ -76,42 +76,75 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/*
- * Whether this kernel's io_uring tracepoints pass the request and its BTF has the
- * request's commands: io_uring_submit_req (6.0; before, io_uring_submit_sqe with other
- * arguments per version) and io_uring_complete with the request second (5.18).
- */
-static bool io_uring_ops_traceable(void)
+/* Which tracepoint gives tracerd a prepared io_uring request, if any. */
+enum io_uring_submit_tp {
+	IO_URING_SUBMIT_NONE,
+	IO_URING_SUBMIT_REQ, /* io_uring_submit_req(req): 6.3 and later */
+	IO_URING_SUBMIT_SQE, /* io_uring_submit_sqe(req, force_nonblock): 6.0 to 6.2 */
+};
+
+/* The prototype of a tracepoint (void *__data, args...), from its btf_trace_ typedef. */
+static const struct btf_type *tracepoint_proto(const struct btf *btf, const char *typedef_name)
 {
-	static const char *const structs[] = { "io_kiocb", "io_open",	"io_close",
-					       "io_connect", "io_sr_msg" };
-	struct btf *btf = btf__load_vmlinux_btf();
+	int id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
 	const struct btf_type *t;
-	bool ok = false;
-	int id;
+
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+/* Whether argument i (from 0, after __data) of proto is a pointer, to struct name if given. */
+static bool tracepoint_arg_is_ptr(const struct btf *btf, const struct btf_type *proto, int i,
+				  const char *name)
+{
+	const struct btf_type *t;
+
+	if (!proto || btf_vlen(proto) <= i + 1)
+		return false;
+	t = btf__type_by_id(btf, btf_params(proto)[i + 1].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	if (!name)
+		return true;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_struct(t) && strcmp(btf__name_by_offset(btf, t->name_off), name) == 0;
+}
+
+/*
+ * The submit tracepoint that passes the request after the kernel prepared it (an open's
+ * filename read, a connect's address...), when this kernel's BTF also has the request's
+ * commands and an io_uring_complete whose second argument is the request (5.18).
+ */
+static enum io_uring_submit_tp io_uring_submit_tracepoint(void)
+{
+	static const char *const structs[] = { "io_open", "io_close", "io_connect", "io_sr_msg",
+					       "io_cmd_data" };
+	struct btf *btf = btf__load_vmlinux_btf();
+	enum io_uring_submit_tp tp = IO_URING_SUBMIT_NONE;
 
 	if (!btf)
-		return false;
-	if (btf__find_by_name_kind(btf, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) < 0)
-		goto out;
+		return tp;
 	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
 		if (btf__find_by_name_kind(btf, structs[i], BTF_KIND_STRUCT) < 0)
 			goto out;
 	}
-	/* typedef -> pointer -> prototype (void *__data, ctx, req, ...) */
-	id = btf__find_by_name_kind(btf, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF);
-	if (id < 0)
+	if (!tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_complete"), 1,
+				   NULL))
 		goto out;
-	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	if (!t || !btf_is_ptr(t))
-		goto out;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 3)
-		goto out;
-	ok = btf_is_ptr(btf__type_by_id(btf, btf_params(t)[2].type));
+	if (tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_submit_req"), 0,
+				  "io_kiocb"))
+		tp = IO_URING_SUBMIT_REQ;
+	else if (tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_submit_sqe"),
+				       0, "io_kiocb"))
+		tp = IO_URING_SUBMIT_SQE;
 out:
 	btf__free(btf);
-	return ok;
+	return tp;
 }
 
 int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,
@@ -119,6 +152,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 {
 	struct tracerd_bpf *skel;
 	int ncpus = libbpf_num_possible_cpus();
+	enum io_uring_submit_tp submit_tp;
 	int err;
 
 	libbpf_set_print(libbpf_print);
@@ -140,12 +174,15 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
-	/* io_uring_setup() is seen everywhere; its requests only where this is true. */
-	skel->rodata->io_uring_ops_traced = io_uring_ops_traceable();
+	/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
+	submit_tp = io_uring_submit_tracepoint();
+	skel->rodata->io_uring_ops_traced = submit_tp != IO_URING_SUBMIT_NONE;
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
-				  skel->rodata->io_uring_ops_traced);
+				  submit_tp == IO_URING_SUBMIT_REQ);
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit_sqe,
+				  submit_tp == IO_URING_SUBMIT_SQE);
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_complete,
-				  skel->rodata->io_uring_ops_traced);
+				  submit_tp != IO_URING_SUBMIT_NONE);
 	err = tracerd_bpf__load(skel);
 	if (err) {
 		*ret_why = "the kernel refused the BPF programs (see the verifier log above)";

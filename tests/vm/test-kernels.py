@@ -49,6 +49,7 @@ SUBSET = {
     "writes": ["test_files.test_write_syscall_variants"],
     "net": ["test_net.test_tcp_connect_ipv6", "test_net.test_udp_first_datagram_per_destination"],
     "dns": ["test_dns.test_dns_dig_udp", "test_dns.test_dns_getaddrinfo_then_curl"],
+    "io_uring": ["test_io_uring.test_io_uring_requests"],
     "tamper": ["test_scenarios.test_daemon_tamper"],
     "daemon": ["test_scenarios.test_command_mode_traces_only_its_tree"],
     "reliability": ["test_reliability.test_clean_stop_drains_everything",
