@@ -222,8 +222,8 @@ static __always_inline void io_uring_open(struct io_uring_req_state *st, long re
 	file_open_output(&a, file, res, OPEN_VIA_IO_URING);
 }
 
-static __always_inline void io_uring_connect(struct io_kiocb *req,
-					     struct io_uring_req_state *st, long res)
+static __always_inline void io_uring_connect(struct io_kiocb *req, struct io_uring_req_state *st,
+					     long res)
 {
 	struct sock *sk = file_sock(BPF_CORE_READ(req, file));
 	struct rec_net dst = st->dst;

@@ -650,12 +650,18 @@ static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t 
 }
 
 static const size_t record_min_size[REC_TYPE_MAX] = {
-	[REC_EXEC] = sizeof(struct rec_exec),	      [REC_EXIT] = sizeof(struct rec_exit),
-	[REC_CONNECT] = sizeof(struct rec_connect),   [REC_DNS] = offsetof(struct rec_dns, payload),
-	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
-	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
-	[REC_FORK] = sizeof(struct rec_fork),	      [REC_CHDIR] = sizeof(struct rec_chdir),
-	[REC_LISTEN] = sizeof(struct rec_listen),     [REC_ACCEPT] = sizeof(struct rec_listen),
+	[REC_EXEC] = sizeof(struct rec_exec),
+	[REC_EXIT] = sizeof(struct rec_exit),
+	[REC_CONNECT] = sizeof(struct rec_connect),
+	[REC_DNS] = offsetof(struct rec_dns, payload),
+	[REC_OPEN] = sizeof(struct rec_open),
+	[REC_WRITE_FIRST] = sizeof(struct rec_write),
+	[REC_WRITE_CLOSE] = sizeof(struct rec_write),
+	[REC_TAMPER] = sizeof(struct rec_tamper),
+	[REC_FORK] = sizeof(struct rec_fork),
+	[REC_CHDIR] = sizeof(struct rec_chdir),
+	[REC_LISTEN] = sizeof(struct rec_listen),
+	[REC_ACCEPT] = sizeof(struct rec_listen),
 	[REC_ACCESS] = sizeof(struct rec_access),
 	[REC_IO_URING_SETUP] = sizeof(struct rec_io_uring_setup),
 };

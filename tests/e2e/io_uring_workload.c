@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 	       "\"open\": %d, \"bytes\": %d, \"close\": %d, \"missing\": %d, \"connect\": %d, "
 	       "\"sendmsg\": %d, \"send\": %d, \"sq_open\": %d, \"sq_bytes\": %d, "
 	       "\"sq_close\": %d}\n",
-	       getpid(), bad_ret, r.fd, sq.fd, open_ret, bytes, close_ret, missing_ret,
-	       connect_ret, sendmsg_ret, send_ret, sq_open_ret, sq_bytes, sq_close_ret);
+	       getpid(), bad_ret, r.fd, sq.fd, open_ret, bytes, close_ret, missing_ret, connect_ret,
+	       sendmsg_ret, send_ret, sq_open_ret, sq_bytes, sq_close_ret);
 	return 0;
 }

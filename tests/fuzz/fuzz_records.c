@@ -503,8 +503,8 @@ int main(int argc, char **argv)
 	seed_write("write-first", REC_WRITE_FIRST, 0);
 	seed_write("write-close-via-io_uring", REC_WRITE_CLOSE, 0);
 	seed_open("open-via-io_uring", "/tmp/ring", "", OPEN_VIA_IO_URING, 4);
-	seed_open("open-failed-via-io_uring", "no/such", "/tmp", OPEN_PATH_RELATIVE | OPEN_VIA_IO_URING,
-		  -2);
+	seed_open("open-failed-via-io_uring", "no/such", "/tmp",
+		  OPEN_PATH_RELATIVE | OPEN_VIA_IO_URING, -2);
 	seed_connect_via_io_uring("connect-via-io_uring");
 	seed_dns("dns-query-via-io_uring", query, sizeof(query), DNS_VIA_IO_URING);
 	seed_io_uring_setup("io_uring-setup-sqpoll", 5, 1 << 1 | 1 << 3);

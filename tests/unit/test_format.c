@@ -122,8 +122,8 @@ static void test_io_uring_setup_flags(void **state)
 	assert_true(format_io_uring_setup_flags(1 << 1, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "IORING_SETUP_SQPOLL");
 	format_io_uring_setup_flags(1 << 0 | 1 << 12 | 1 << 13, buf, sizeof(buf));
-	assert_string_equal(buf,
-			    "IORING_SETUP_IOPOLL|IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN");
+	assert_string_equal(
+		buf, "IORING_SETUP_IOPOLL|IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN");
 	format_io_uring_setup_flags(1 << 18 | 1 << 19 | 1u << 31, buf, sizeof(buf));
 	assert_string_equal(buf, "IORING_SETUP_CQE_MIXED|0x80080000");
 	format_io_uring_setup_flags(1 << 20, buf, sizeof(buf));

@@ -518,7 +518,7 @@ static void test_bad_access_records_are_refused(void **state)
 }
 
 static struct rec_io_uring_setup io_uring_setup_record(int ret, uint32_t flags, uint32_t sq,
-							uint32_t cq)
+						       uint32_t cq)
 {
 	struct rec_io_uring_setup rec = {
 		.h = header(REC_IO_URING_SETUP, sizeof(rec), 900),
