@@ -69,25 +69,31 @@ static __always_inline void *io_uring_cmd(struct io_kiocb *req)
 	return (void *)req + bpf_core_field_offset(struct io_kiocb, cmd);
 }
 
-/* io_uring_setup() at its exit: the ring's flags and sizes from the user's params. */
+/*
+ * io_uring_setup() at its exit: the ring's flags and sizes from the user's params. Built
+ * in the scratch buffer and read field by field: sys_exit's stack, plus that of the global
+ * function it calls, must stay within 512 bytes on kernels before 6.13.
+ */
 static __always_inline void io_uring_setup_exit(struct pt_regs *regs, long ret)
 {
 	struct io_uring_params *up = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-	struct io_uring_params p = {};
-	struct rec_io_uring_setup rec = {};
+	struct rec_io_uring_setup *rec = record_start(REC_IO_URING_SETUP);
 
-	record_header_fill(&rec.h, REC_IO_URING_SETUP);
-	bpf_probe_read_user(&p, sizeof(p), up);
-	rec.ret = ret;
-	rec.entries = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	rec.setup_flags = p.flags;
+	if (!rec)
+		return;
+	rec->ret = ret;
+	rec->entries = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	rec->setup_flags = 0;
+	rec->sq_entries = 0;
+	rec->cq_entries = 0;
+	bpf_probe_read_user(&rec->setup_flags, sizeof(rec->setup_flags), &up->flags);
 	/* The kernel writes the sizes back only for a ring it made. */
 	if (ret >= 0) {
-		rec.sq_entries = p.sq_entries;
-		rec.cq_entries = p.cq_entries;
+		bpf_probe_read_user(&rec->sq_entries, sizeof(rec->sq_entries), &up->sq_entries);
+		bpf_probe_read_user(&rec->cq_entries, sizeof(rec->cq_entries), &up->cq_entries);
 	}
-	rec.ops_traced = io_uring_ops_traced;
-	record_submit(&rec.h, sizeof(rec));
+	rec->ops_traced = io_uring_ops_traced;
+	record_submit(&rec->h, sizeof(*rec));
 }
 
 static __always_inline bool io_uring_op_is_write(__u8 op)

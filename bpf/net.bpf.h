@@ -385,6 +385,24 @@ static __always_inline void net_local_from_sock(struct sock *sk, struct rec_net 
 	}
 }
 
+/*
+ * A zeroed listen record in this CPU's scratch buffer, not on the stack: sys_exit's stack
+ * plus net_transfer_msghdr()'s must stay within 512 bytes before 6.13 (see
+ * net_connect_output()).
+ */
+static __always_inline struct rec_listen *net_listen_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec_listen *rec = bpf_map_lookup_elem(&record_scratch, &cpu);
+
+	if (!rec) {
+		record_lost(REC_LISTEN, REC_LOST_NO_SCRATCH);
+		return NULL;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	return rec;
+}
+
 static __always_inline void net_listen_output(struct rec_listen *rec, __u32 kind, long ret)
 {
 	record_header_fill(&rec->h, kind == LISTEN_ACCEPT ? REC_ACCEPT : REC_LISTEN);
@@ -401,12 +419,13 @@ static __always_inline void net_listen_output(struct rec_listen *rec, __u32 kind
 static __always_inline void net_listen(struct pt_regs *regs, long ret)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct rec_listen rec = {};
+	struct rec_listen *rec;
 
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_TCP)
 		return;
-	net_local_from_sock(sk, &rec.local);
-	net_listen_output(&rec, LISTEN_TCP, ret);
+	net_local_from_sock(sk, &rec->local);
+	net_listen_output(rec, LISTEN_TCP, ret);
 }
 
 /*
@@ -417,32 +436,34 @@ static __always_inline void net_listen(struct pt_regs *regs, long ret)
 static __always_inline void net_bind(struct pt_regs *regs, long ret)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct rec_listen rec = {};
+	struct rec_listen *rec;
 
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_UDP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_UDP)
 		return;
-	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec.local) ||
-	    rec.local.port == 0)
+	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec->local) ||
+	    rec->local.port == 0)
 		return;
-	net_listen_output(&rec, LISTEN_UDP_BIND, ret);
+	net_listen_output(rec, LISTEN_UDP_BIND, ret);
 }
 
 /* accept()/accept4() that returned a TCP connection: ret is its fd. */
 static __always_inline void net_accept(long ret)
 {
+	struct rec_listen *rec;
 	struct sock *sk;
-	struct rec_listen rec = {};
 
 	if (ret < 0)
 		return;
 	sk = file_sock(fd_to_file(ret));
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_TCP)
 		return;
-	rec.peer = rec.local;
-	net_local_from_sock(sk, &rec.local);
-	if (!net_dest_from_sock(sk, &rec.peer))
+	rec->peer = rec->local;
+	net_local_from_sock(sk, &rec->local);
+	if (!net_dest_from_sock(sk, &rec->peer))
 		return;
-	net_listen_output(&rec, LISTEN_ACCEPT, ret);
+	net_listen_output(rec, LISTEN_ACCEPT, ret);
 }
 
 #endif
