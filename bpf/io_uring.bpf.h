@@ -22,7 +22,7 @@
 #include "file.bpf.h"
 #include "net.bpf.h"
 
-#define IO_URING_REQS_MAX 16384 /* requests in flight remembered; LRU beyond */
+#define IO_URING_REQS_MAX 4096 /* requests in flight remembered; LRU beyond */
 
 /* Set by the daemon before load: the request programs below are loaded. */
 const volatile bool io_uring_ops_traced = false;

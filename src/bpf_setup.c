@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "io_uring_probe.h"
 #include "preflight.h"
 #include "tracerd.skel.h"
 #include "tracerd_event.h"
@@ -76,73 +77,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* Which tracepoint gives tracerd a prepared io_uring request, if any. */
-enum io_uring_submit_tp {
-	IO_URING_SUBMIT_NONE,
-	IO_URING_SUBMIT_REQ, /* io_uring_submit_req(req): 6.3 and later */
-	IO_URING_SUBMIT_SQE, /* io_uring_submit_sqe(req, force_nonblock): 6.0 to 6.2 */
-};
-
-/* The prototype of a tracepoint (void *__data, args...), from its btf_trace_ typedef. */
-static const struct btf_type *tracepoint_proto(const struct btf *btf, const char *typedef_name)
+/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
+static enum io_uring_submit_tp io_uring_tracepoint_of_kernel(void)
 {
-	int id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
-	const struct btf_type *t;
-
-	if (id < 0)
-		return NULL;
-	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	if (!t || !btf_is_ptr(t))
-		return NULL;
-	t = btf__type_by_id(btf, t->type);
-	return t && btf_is_func_proto(t) ? t : NULL;
-}
-
-/* Whether argument i (from 0, after __data) of proto is a pointer, to struct name if given. */
-static bool tracepoint_arg_is_ptr(const struct btf *btf, const struct btf_type *proto, int i,
-				  const char *name)
-{
-	const struct btf_type *t;
-
-	if (!proto || btf_vlen(proto) <= i + 1)
-		return false;
-	t = btf__type_by_id(btf, btf_params(proto)[i + 1].type);
-	if (!t || !btf_is_ptr(t))
-		return false;
-	if (!name)
-		return true;
-	t = btf__type_by_id(btf, t->type);
-	return t && btf_is_struct(t) && strcmp(btf__name_by_offset(btf, t->name_off), name) == 0;
-}
-
-/*
- * The submit tracepoint that passes the request after the kernel prepared it (an open's
- * filename read, a connect's address...), when this kernel's BTF also has the request's
- * commands and an io_uring_complete whose second argument is the request (5.18).
- */
-static enum io_uring_submit_tp io_uring_submit_tracepoint(void)
-{
-	static const char *const structs[] = { "io_open", "io_close", "io_connect", "io_sr_msg",
-					       "io_cmd_data" };
 	struct btf *btf = btf__load_vmlinux_btf();
-	enum io_uring_submit_tp tp = IO_URING_SUBMIT_NONE;
+	enum io_uring_submit_tp tp = io_uring_submit_tracepoint(btf);
 
-	if (!btf)
-		return tp;
-	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
-		if (btf__find_by_name_kind(btf, structs[i], BTF_KIND_STRUCT) < 0)
-			goto out;
-	}
-	if (!tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_complete"), 1,
-				   NULL))
-		goto out;
-	if (tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_submit_req"), 0,
-				  "io_kiocb"))
-		tp = IO_URING_SUBMIT_REQ;
-	else if (tracepoint_arg_is_ptr(btf, tracepoint_proto(btf, "btf_trace_io_uring_submit_sqe"),
-				       0, "io_kiocb"))
-		tp = IO_URING_SUBMIT_SQE;
-out:
 	btf__free(btf);
 	return tp;
 }
@@ -174,8 +114,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
-	/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
-	submit_tp = io_uring_submit_tracepoint();
+	submit_tp = io_uring_tracepoint_of_kernel();
 	skel->rodata->io_uring_ops_traced = submit_tp != IO_URING_SUBMIT_NONE;
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
 				  submit_tp == IO_URING_SUBMIT_REQ);
