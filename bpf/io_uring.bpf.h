@@ -63,6 +63,32 @@ struct {
 	__type(value, struct io_uring_req_state);
 } io_uring_reqs SEC(".maps");
 
+/*
+ * The user's filename pointer of a prepared open, kept in its struct filename (uptr) up to
+ * the kernels whose io_open holds a struct delayed_filename instead of a struct filename
+ * pointer (Debian's 7.3 BTF has it), and whose struct filename has no uptr: 0 there.
+ */
+struct filename___uptr {
+	const char *uptr;
+} __attribute__((preserve_access_index));
+
+struct io_open___filename_ptr {
+	struct filename___uptr *filename;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 io_open_user_filename(void *open)
+{
+	struct io_open___filename_ptr *o = open;
+	struct filename___uptr *f;
+
+	if (!bpf_core_field_exists(o->filename))
+		return 0;
+	f = BPF_CORE_READ(o, filename);
+	if (!bpf_core_field_exists(f->uptr))
+		return 0;
+	return (__u64)BPF_CORE_READ(f, uptr);
+}
+
 /* The request's command (io_kiocb_to_cmd()): struct io_open, io_connect... */
 static __always_inline void *io_uring_cmd(struct io_kiocb *req)
 {
@@ -130,7 +156,7 @@ static __always_inline bool io_uring_req_read(struct io_kiocb *req, __u8 op,
 
 		st->fd = BPF_CORE_READ(o, dfd);
 		st->open_flags = BPF_CORE_READ(o, how.flags) & ~IO_URING_O_LARGEFILE;
-		st->ptr = (__u64)BPF_CORE_READ(o, filename, uptr);
+		st->ptr = io_open_user_filename(o);
 		if (BPF_CORE_READ(o, file_slot))
 			st->flags |= IO_URING_REQ_FIXED_SLOT;
 		if (BPF_CORE_READ(o, how.resolve) & RESOLVE_IN_ROOT)
@@ -225,6 +251,11 @@ static __always_inline void io_uring_open(struct io_uring_req_state *st, long re
 
 	if (res >= 0 && !(st->flags & IO_URING_REQ_FIXED_SLOT))
 		file = fd_to_file(res);
+	/* No file and no name (a kernel without filename->uptr): the line cannot be made. */
+	if (!file && !st->ptr) {
+		record_lost(REC_OPEN, REC_LOST_NO_NAME);
+		return;
+	}
 	file_open_output(&a, file, res, OPEN_VIA_IO_URING);
 }
 

@@ -53,6 +53,7 @@ enum rec_lost_cause {
 	REC_LOST_TOO_LARGE, /* longer than rec_header.size can say */
 	REC_LOST_NO_SCRATCH, /* no per-CPU buffer to build it in */
 	REC_LOST_MAP_FULL, /* state the event needs could not be kept in a kernel map */
+	REC_LOST_NO_NAME, /* a failed io_uring open on a kernel that keeps no user filename */
 	REC_LOST_CAUSES,
 };
 
