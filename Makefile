@@ -85,7 +85,7 @@ $(OUT)/tracerd: $(DAEMON_OBJS) $(EXTRA_OBJS)
 # Unit tests link every pure module; each test_<module>.c exercises one of them.
 $(OUT)/tests/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(PURE_SRCS)) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson -ldeflate -lz -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson -ldeflate -lz -lbpf -o $@
 
 unit: $(UNIT_TESTS)
 	$(Q)tests/run-unit.sh $(UNIT_TESTS)

@@ -153,26 +153,29 @@ static __always_inline void file_write_forget_reused(struct file *file)
 		file_write_flush_stale(&key, t);
 }
 
-static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
+/*
+ * The open record: the path walked from file when the open gave one, else the path asked
+ * for in a (a failed open, or an io_uring open into a fixed file slot). flags: more
+ * enum rec_open_flag bits (OPEN_VIA_IO_URING).
+ */
+static __always_inline void file_open_output(struct open_args *a, struct file *file, long ret,
+					     __u32 flags)
 {
-	struct file *file = ret >= 0 ? fd_to_file(ret) : NULL;
-	struct open_args a = {};
 	struct rec_open *rec;
 	__u32 off = 0;
 	int walk;
 
-	open_args_read(regs, nr, &a);
 	/* Both may send records of their own: before this one takes the buffer. */
 	if (file) {
 		file_write_forget_reused(file);
-		tamper_check_open(file, a.flags, ret);
+		tamper_check_open(file, a->flags, ret);
 	}
 	rec = record_start(REC_OPEN);
 	if (!rec)
 		return;
 	rec->ret = ret;
-	rec->open_flags = a.flags;
-	rec->flags = 0;
+	rec->open_flags = a->flags;
+	rec->flags = flags;
 	rec->pseudo_magic = 0;
 	rec->pseudo_ino = 0;
 	rec->path.off = rec->path.len = 0;
@@ -188,9 +191,17 @@ static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
 			rec->pseudo_ino = BPF_CORE_READ(file, f_inode, i_ino);
 		}
 	} else {
-		open_put_requested(rec, &off, &a);
+		open_put_requested(rec, &off, a);
 	}
 	record_submit(&rec->h, sizeof(*rec) + off);
+}
+
+static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
+{
+	struct open_args a = {};
+
+	open_args_read(regs, nr, &a);
+	file_open_output(&a, ret >= 0 ? fd_to_file(ret) : NULL, ret, 0);
 }
 
 /*

@@ -112,7 +112,7 @@ static __always_inline bool net_dest_from_sock(struct sock *sk, struct rec_net *
  * below, and a caller's stack plus a global function's must stay within 512 bytes on
  * kernels before 6.13 (no private stacks).
  */
-static __always_inline void net_connect_output(struct rec_net *dst, long ret)
+static __always_inline void net_connect_output(struct rec_net *dst, long ret, __u32 flags)
 {
 	struct rec_connect *rec = record_start(REC_CONNECT);
 
@@ -120,7 +120,7 @@ static __always_inline void net_connect_output(struct rec_net *dst, long ret)
 		return;
 	rec->dst = *dst;
 	rec->ret = ret;
-	rec->pad = 0;
+	rec->flags = flags;
 	record_submit(&rec->h, sizeof(*rec));
 }
 
@@ -133,11 +133,11 @@ static __always_inline void net_connect(struct pt_regs *regs, long ret)
 		return;
 	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &dst))
 		return;
-	net_connect_output(&dst, ret);
+	net_connect_output(&dst, ret, 0);
 }
 
 /* The first datagram of this process to dst is reported like a connect. */
-static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret)
+static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret, __u32 flags)
 {
 	struct udp_dest_key key = {
 		.pid = current_tgid(),
@@ -150,7 +150,7 @@ static __always_inline void net_udp_first_datagram(struct rec_net *dst, long ret
 	if (bpf_map_lookup_elem(&udp_dests, &key))
 		return;
 	bpf_map_update_elem(&udp_dests, &key, &one, BPF_ANY);
-	net_connect_output(dst, ret < 0 ? ret : 0);
+	net_connect_output(dst, ret < 0 ? ret : 0, flags);
 }
 
 /* Data moved by one syscall: one buffer, or the iovecs of a vectored call (user memory). */
@@ -245,7 +245,8 @@ static __always_inline void net_transfer(struct sock *sk, const void *uaddr,
 	if (!explicit_peer && !net_dest_from_sock(sk, &peer))
 		return;
 	if (explicit_peer && peer.protocol == NET_PROTO_UDP && !(dir & DNS_RECEIVED))
-		net_udp_first_datagram(&peer, ret);
+		net_udp_first_datagram(&peer, ret,
+				       dir & DNS_VIA_IO_URING ? CONNECT_VIA_IO_URING : 0);
 	if (peer.port != DNS_PORT || ret <= 0)
 		return;
 	if (peer.protocol == NET_PROTO_TCP)
@@ -265,7 +266,7 @@ static __always_inline void net_fastopen(struct sock *sk, const void *uaddr, lon
 	if (!net_sock_fill(sk, &dst) || dst.protocol != NET_PROTO_TCP)
 		return;
 	if (net_dest_from_user(uaddr, &dst))
-		net_connect_output(&dst, ret < 0 ? ret : 0);
+		net_connect_output(&dst, ret < 0 ? ret : 0, 0);
 }
 
 /* sendto() or recvfrom(): same arguments, the data flowing the other way. */
@@ -384,6 +385,24 @@ static __always_inline void net_local_from_sock(struct sock *sk, struct rec_net 
 	}
 }
 
+/*
+ * A zeroed listen record in this CPU's scratch buffer, not on the stack: sys_exit's stack
+ * plus net_transfer_msghdr()'s must stay within 512 bytes before 6.13 (see
+ * net_connect_output()).
+ */
+static __always_inline struct rec_listen *net_listen_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec_listen *rec = bpf_map_lookup_elem(&record_scratch, &cpu);
+
+	if (!rec) {
+		record_lost(REC_LISTEN, REC_LOST_NO_SCRATCH);
+		return NULL;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	return rec;
+}
+
 static __always_inline void net_listen_output(struct rec_listen *rec, __u32 kind, long ret)
 {
 	record_header_fill(&rec->h, kind == LISTEN_ACCEPT ? REC_ACCEPT : REC_LISTEN);
@@ -400,12 +419,13 @@ static __always_inline void net_listen_output(struct rec_listen *rec, __u32 kind
 static __always_inline void net_listen(struct pt_regs *regs, long ret)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct rec_listen rec = {};
+	struct rec_listen *rec;
 
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_TCP)
 		return;
-	net_local_from_sock(sk, &rec.local);
-	net_listen_output(&rec, LISTEN_TCP, ret);
+	net_local_from_sock(sk, &rec->local);
+	net_listen_output(rec, LISTEN_TCP, ret);
 }
 
 /*
@@ -416,32 +436,34 @@ static __always_inline void net_listen(struct pt_regs *regs, long ret)
 static __always_inline void net_bind(struct pt_regs *regs, long ret)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct rec_listen rec = {};
+	struct rec_listen *rec;
 
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_UDP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_UDP)
 		return;
-	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec.local) ||
-	    rec.local.port == 0)
+	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec->local) ||
+	    rec->local.port == 0)
 		return;
-	net_listen_output(&rec, LISTEN_UDP_BIND, ret);
+	net_listen_output(rec, LISTEN_UDP_BIND, ret);
 }
 
 /* accept()/accept4() that returned a TCP connection: ret is its fd. */
 static __always_inline void net_accept(long ret)
 {
+	struct rec_listen *rec;
 	struct sock *sk;
-	struct rec_listen rec = {};
 
 	if (ret < 0)
 		return;
 	sk = file_sock(fd_to_file(ret));
-	if (!sk || !net_sock_fill(sk, &rec.local) || rec.local.protocol != NET_PROTO_TCP)
+	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
+	    rec->local.protocol != NET_PROTO_TCP)
 		return;
-	rec.peer = rec.local;
-	net_local_from_sock(sk, &rec.local);
-	if (!net_dest_from_sock(sk, &rec.peer))
+	rec->peer = rec->local;
+	net_local_from_sock(sk, &rec->local);
+	if (!net_dest_from_sock(sk, &rec->peer))
 		return;
-	net_listen_output(&rec, LISTEN_ACCEPT, ret);
+	net_listen_output(rec, LISTEN_ACCEPT, ret);
 }
 
 #endif

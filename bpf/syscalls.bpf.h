@@ -66,6 +66,7 @@
 #define NR_accept __NR_accept
 #define NR_accept4 __NR_accept4
 #define NR_pidfd_getfd __NR_pidfd_getfd
+#define NR_io_uring_setup __NR_io_uring_setup
 #ifdef __NR_open
 #define NR_open __NR_open
 #endif

@@ -12,6 +12,7 @@
 #include "tamper.bpf.h"
 #include "access.bpf.h"
 #include "release.bpf.h"
+#include "io_uring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -123,6 +124,7 @@ enum sys_exit_action {
 	SYS_EXIT_LISTEN,
 	SYS_EXIT_BIND,
 	SYS_EXIT_ACCEPT,
+	SYS_EXIT_IO_URING_SETUP,
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -169,6 +171,8 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_accept:
 	case NR_accept4:
 		return SYS_EXIT_ACCEPT;
+	case NR_io_uring_setup:
+		return SYS_EXIT_IO_URING_SETUP;
 	case NR_ptrace:
 	case NR_process_vm_readv:
 	case NR_process_vm_writev:
@@ -231,9 +235,42 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 	case SYS_EXIT_BIND:
 		net_bind(regs, ret);
 		break;
+	case SYS_EXIT_IO_URING_SETUP:
+		io_uring_setup_exit(regs, ret);
+		break;
 	default: /* SYS_EXIT_ACCEPT */
 		net_accept(ret);
 		break;
 	}
+	return 0;
+}
+
+/*
+ * io_uring requests (io_uring.bpf.h), on kernels whose submit tracepoint passes the
+ * prepared request: io_uring_submit_req (6.3 and later) or, before its rename, 6.0's
+ * io_uring_submit_sqe(req, force_nonblock). The daemon loads the one this kernel has, and
+ * neither before 6.0 (5.15 to 5.19 pass the request before it is prepared, 5.10 not at
+ * all). The completion's other arguments differ between kernels; the request is the
+ * second everywhere from 5.18 on.
+ */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(tracerd_io_uring_submit, struct io_kiocb *req)
+{
+	io_uring_submit(req);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(tracerd_io_uring_submit_sqe, struct io_kiocb *req)
+{
+	io_uring_submit(req);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tracerd_io_uring_complete, void *ring, void *req)
+{
+	if (req)
+		io_uring_complete(req);
 	return 0;
 }

@@ -15,6 +15,16 @@
  */
 int format_open_flags(uint32_t flags, char *buf, size_t buflen);
 
+/* IORING_SETUP_SQPOLL: a kernel thread of the process submits the requests. */
+#define FORMAT_IORING_SETUP_SQPOLL (1U << 1)
+
+/*
+ * io_uring_setup(2) flags as "IORING_SETUP_SQPOLL|IORING_SETUP_SQ_AFF", in ascending bit
+ * order, unknown bits as one hex number. Returns the length written (0 for no flags) or
+ * -ENOSPC.
+ */
+int format_io_uring_setup_flags(uint32_t flags, char *buf, size_t buflen);
+
 /*
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries: sets
  * *family to AF_INET and returns where those 4 bytes start; any other address unchanged.

@@ -23,6 +23,7 @@ enum trace_line_type {
 	LINE_NET_LISTEN,
 	LINE_NET_ACCEPT,
 	LINE_PROCESS_ACCESS,
+	LINE_IO_URING_SETUP,
 	LINE_TAMPER,
 	LINE_EVENT_TYPES, /* the types above are event lines; all but tamper count in trace_end */
 	LINE_TRACE_START = LINE_EVENT_TYPES,
@@ -42,6 +43,7 @@ enum loss_reason {
 	LOSS_NET_LISTEN,
 	LOSS_NET_ACCEPT,
 	LOSS_PROCESS_ACCESS,
+	LOSS_IO_URING_SETUP,
 	LOSS_TAMPER,
 	LOSS_CWD, /* fork or chdir records: later lines of those processes lack or miss cwd */
 	LOSS_DECODE_ERROR, /* a record the daemon could not decode */

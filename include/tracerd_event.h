@@ -39,6 +39,7 @@ enum rec_type {
 	REC_LISTEN, /* listen(), or a UDP bind() to a port: struct rec_listen */
 	REC_ACCEPT, /* an accepted TCP connection: struct rec_listen, kind LISTEN_ACCEPT */
 	REC_ACCESS, /* ptrace, process_vm_readv/writev, pidfd_getfd on another process */
+	REC_IO_URING_SETUP, /* io_uring_setup(), failed or not: struct rec_io_uring_setup */
 	REC_TYPE_MAX,
 };
 
@@ -52,6 +53,7 @@ enum rec_lost_cause {
 	REC_LOST_TOO_LARGE, /* longer than rec_header.size can say */
 	REC_LOST_NO_SCRATCH, /* no per-CPU buffer to build it in */
 	REC_LOST_MAP_FULL, /* state the event needs could not be kept in a kernel map */
+	REC_LOST_NO_NAME, /* a failed io_uring open on a kernel that keeps no user filename */
 	REC_LOST_CAUSES,
 };
 
@@ -138,11 +140,15 @@ struct rec_net {
 	__u8 addr[16];
 };
 
+enum rec_connect_flag {
+	CONNECT_VIA_IO_URING = 1 << 0, /* an IORING_OP_CONNECT, or a send submitted there */
+};
+
 struct rec_connect {
 	struct rec_header h;
 	struct rec_net dst;
 	__s32 ret;
-	__u32 pad;
+	__u32 flags; /* enum rec_connect_flag */
 };
 
 enum rec_listen_kind {
@@ -163,6 +169,7 @@ enum rec_dns_flag {
 	DNS_TRUNCATED = 1 << 0, /* the message was longer than TRACERD_DNS_PAYLOAD_MAX */
 	DNS_TCP = 1 << 1, /* a chunk of a TCP stream: messages carry a 2-byte length prefix */
 	DNS_RECEIVED = 1 << 2, /* read from the socket (an answer), not sent */
+	DNS_VIA_IO_URING = 1 << 3, /* sent by an io_uring request (IORING_OP_SEND/SENDMSG) */
 };
 
 struct rec_dns {
@@ -180,6 +187,7 @@ enum rec_open_flag {
 	OPEN_BASE_TRUNCATED = 1 << 2,
 	OPEN_IN_ROOT = 1 << 3, /* openat2(RESOLVE_IN_ROOT): the path stays inside base */
 	OPEN_PSEUDO = 1 << 4, /* a file of no mount (pipe, socket...): see pseudo_* */
+	OPEN_VIA_IO_URING = 1 << 5, /* an IORING_OP_OPENAT/OPENAT2 request */
 };
 
 struct rec_open {
@@ -206,6 +214,7 @@ struct write_totals {
 	__u64 writes;
 	__u64 inode; /* the file's inode pointer: a reused struct file has another */
 	__u64 path_sent; /* the first write's record (with the path) reached the daemon */
+	__u64 via_io_uring; /* some of the writes were io_uring requests */
 };
 
 enum rec_write_flag {
@@ -272,6 +281,20 @@ struct rec_access {
 	__s64 value;
 	__s32 ret;
 	__u32 flags; /* enum rec_access_flag */
+};
+
+/*
+ * io_uring_setup(), seen at its exit on every kernel: the ring's operations are seen only
+ * where the io_uring tracepoints give the request (ops_traced).
+ */
+struct rec_io_uring_setup {
+	struct rec_header h;
+	__s32 ret; /* the ring's fd, or -errno */
+	__u32 entries; /* the SQ size asked for */
+	__u32 setup_flags; /* IORING_SETUP_* as passed */
+	__u32 sq_entries; /* the sizes the kernel gave (ret >= 0), else 0 */
+	__u32 cq_entries;
+	__u32 ops_traced; /* 1: this kernel's tracepoints let tracerd see the requests */
 };
 
 /* The output file, so that an open of it by another process is seen. */

@@ -42,6 +42,13 @@ static void add_errno(struct sbuf *b, long long ret)
 		sbuf_printf(b, " = %lld", ret);
 }
 
+/* Operations submitted through io_uring say so: no syscall of theirs shows them. */
+static void add_via(struct sbuf *b, const json_t *obj)
+{
+	if (ev_str(obj, "via"))
+		sbuf_printf(b, " [%s]", ev_str(obj, "via"));
+}
+
 static void render_exec(struct sbuf *b, const json_t *obj)
 {
 	const json_t *args = json_object_get(obj, "args"), *arg;
@@ -105,6 +112,7 @@ static void render_connect(struct sbuf *b, const json_t *obj)
 	ev_render_destination(b, obj, true);
 	if (ret < 0 && ret != -115)
 		add_errno(b, ret);
+	add_via(b, obj);
 }
 
 static void render_listen(struct sbuf *b, const json_t *obj)
@@ -126,6 +134,7 @@ static void render_dns(struct sbuf *b, const json_t *obj)
 	sbuf_printf(b, "dns %s %s via %s:%lld/%s", ev_str(obj, "qtype") ?: "?",
 		    ev_str(obj, "hostname") ?: "?", ev_str(obj, "dst_addr") ?: "?",
 		    ev_int(obj, "dst_port", 53), ev_str(obj, "protocol") ?: "?");
+	add_via(b, obj);
 }
 
 static void render_open(struct sbuf *b, const json_t *obj)
@@ -135,12 +144,29 @@ static void render_open(struct sbuf *b, const json_t *obj)
 	sbuf_printf(b, "open %s %s", ev_str(obj, "path") ?: "?", ev_str(obj, "flags") ?: "");
 	if (ret < 0)
 		add_errno(b, ret);
+	add_via(b, obj);
 }
 
 static void render_write(struct sbuf *b, const json_t *obj)
 {
 	sbuf_printf(b, "write %s %lld bytes in %lld writes", ev_str(obj, "path") ?: "?",
 		    ev_int(obj, "bytes", 0), ev_int(obj, "writes", 0));
+	add_via(b, obj);
+}
+
+static void render_io_uring_setup(struct sbuf *b, const json_t *obj)
+{
+	long long ret = ev_int(obj, "ret", 0);
+
+	sbuf_printf(b, "io_uring_setup %lld entries", ev_int(obj, "entries", 0));
+	if (ev_str(obj, "setup_flags"))
+		sbuf_printf(b, " %s", ev_str(obj, "setup_flags"));
+	if (ret < 0)
+		add_errno(b, ret);
+	else
+		sbuf_printf(b, " = fd %lld", ret);
+	if (!ev_bool(obj, "ops_traced"))
+		sbuf_add(b, " [requests not traced on this kernel]");
 }
 
 static void render_access(struct sbuf *b, const json_t *obj)
@@ -226,6 +252,7 @@ static const struct event_type event_types[EV_TYPE_COUNT] = {
 	[EV_FILE_OPEN] = { "file_open", render_open },
 	[EV_FILE_WRITE] = { "file_write", render_write },
 	[EV_PROCESS_ACCESS] = { "process_access", render_access },
+	[EV_IO_URING_SETUP] = { "io_uring_setup", render_io_uring_setup },
 	[EV_EVENTS_LOST] = { "events_lost", render_lost },
 	[EV_TAMPER] = { "tamper", render_tamper },
 	[EV_TRACE_END] = { "trace_end", render_end },

@@ -2,6 +2,7 @@
 #include "bpf_setup.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "io_uring_probe.h"
 #include "preflight.h"
 #include "tracerd.skel.h"
 #include "tracerd_event.h"
@@ -75,11 +77,22 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
+static enum io_uring_submit_tp io_uring_tracepoint_of_kernel(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	enum io_uring_submit_tp tp = io_uring_submit_tracepoint(btf);
+
+	btf__free(btf);
+	return tp;
+}
+
 int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,
 		   const char **ret_why)
 {
 	struct tracerd_bpf *skel;
 	int ncpus = libbpf_num_possible_cpus();
+	enum io_uring_submit_tp submit_tp;
 	int err;
 
 	libbpf_set_print(libbpf_print);
@@ -101,6 +114,14 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
+	submit_tp = io_uring_tracepoint_of_kernel();
+	skel->rodata->io_uring_ops_traced = submit_tp != IO_URING_SUBMIT_NONE;
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
+				  submit_tp == IO_URING_SUBMIT_REQ);
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit_sqe,
+				  submit_tp == IO_URING_SUBMIT_SQE);
+	bpf_program__set_autoload(skel->progs.tracerd_io_uring_complete,
+				  submit_tp != IO_URING_SUBMIT_NONE);
 	err = tracerd_bpf__load(skel);
 	if (err) {
 		*ret_why = "the kernel refused the BPF programs (see the verifier log above)";

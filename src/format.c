@@ -107,6 +107,47 @@ int format_open_flags(uint32_t flags, char *buf, size_t buflen)
 	return text_finish(&t);
 }
 
+/* <linux/io_uring.h>'s IORING_SETUP_* by bit, up to kernel 6.18 (Debian 12's header stops at 13). */
+static const char *const io_uring_setup_flag_names[] = {
+	"IORING_SETUP_IOPOLL",	      "IORING_SETUP_SQPOLL",
+	"IORING_SETUP_SQ_AFF",	      "IORING_SETUP_CQSIZE",
+	"IORING_SETUP_CLAMP",	      "IORING_SETUP_ATTACH_WQ",
+	"IORING_SETUP_R_DISABLED",    "IORING_SETUP_SUBMIT_ALL",
+	"IORING_SETUP_COOP_TASKRUN",  "IORING_SETUP_TASKRUN_FLAG",
+	"IORING_SETUP_SQE128",	      "IORING_SETUP_CQE32",
+	"IORING_SETUP_SINGLE_ISSUER", "IORING_SETUP_DEFER_TASKRUN",
+	"IORING_SETUP_NO_MMAP",	      "IORING_SETUP_REGISTERED_FD_ONLY",
+	"IORING_SETUP_NO_SQARRAY",    "IORING_SETUP_HYBRID_IOPOLL",
+	"IORING_SETUP_CQE_MIXED",
+};
+
+int format_io_uring_setup_flags(uint32_t flags, char *buf, size_t buflen)
+{
+	size_t known = sizeof(io_uring_setup_flag_names) / sizeof(io_uring_setup_flag_names[0]);
+	struct text t = TEXT_INIT(buf, buflen);
+	uint32_t unknown = 0;
+	char hex[16];
+
+	if (buf && buflen)
+		buf[0] = '\0'; /* no flags: "" */
+	for (uint32_t bit = 0; bit < 32; bit++) {
+		if (!(flags & (1U << bit)))
+			continue;
+		if (bit >= known) {
+			unknown |= 1U << bit;
+			continue;
+		}
+		if (t.len)
+			text_add(&t, "|");
+		text_add(&t, io_uring_setup_flag_names[bit]);
+	}
+	if (unknown) {
+		snprintf(hex, sizeof(hex), t.len ? "|0x%x" : "0x%x", unknown);
+		text_add(&t, hex);
+	}
+	return text_finish(&t);
+}
+
 const uint8_t *addr_unmap_ipv4(int *family, const uint8_t *addr)
 {
 	static const uint8_t v4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };

@@ -148,6 +148,8 @@ static void records_file_write_line(struct records *r, const struct rec_header *
 	JSON_FIELD_TRUE_IF(b, "path_truncated", flags & WRITE_PATH_TRUNCATED);
 	JSON_FIELD_U64(b, "bytes", totals->bytes);
 	JSON_FIELD_U64(b, "writes", totals->writes);
+	if (totals->via_io_uring)
+		JSON_FIELD_CSTR(b, "via", "io_uring");
 	trace_line_end(r->trace, LINE_FILE_WRITE);
 }
 
@@ -220,7 +222,7 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	const char *family = format_family(rec->dst.family);
 
 	/* A connect's result, or a datagram send's: 0 or -errno. */
-	if (!family || !ret_valid(rec->ret) || rec->ret > 0)
+	if (!family || !ret_valid(rec->ret) || rec->ret > 0 || rec->flags & ~CONNECT_VIA_IO_URING)
 		return -EINVAL;
 	records_begin(r, LINE_NET_CONNECT, &rec->h, rec->h.timestamp_ns);
 	if (!json_fields_dest(&r->trace->line, &rec->dst))
@@ -229,6 +231,8 @@ static int records_connect(struct records *r, const struct rec_connect *rec)
 	JSON_FIELD_I64(&r->trace->line, "ret", rec->ret);
 	if (hostname)
 		JSON_FIELD_CSTR(&r->trace->line, "hostname", hostname);
+	if (rec->flags & CONNECT_VIA_IO_URING)
+		JSON_FIELD_CSTR(&r->trace->line, "via", "io_uring");
 	trace_line_end(r->trace, LINE_NET_CONNECT);
 	return 0;
 }
@@ -322,6 +326,8 @@ static int records_dns_message(struct records *r, const struct rec_dns *rec, con
 		JSON_FIELD_STRING(b, "qtype", qtype, n);
 	if (!json_fields_dest(b, &rec->dst))
 		return -EINVAL;
+	if (rec->flags & DNS_VIA_IO_URING)
+		JSON_FIELD_CSTR(b, "via", "io_uring");
 	trace_line_end(r->trace, LINE_DNS_QUERY);
 	return 0;
 }
@@ -436,6 +442,8 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	if (n > 0)
 		JSON_FIELD_STRING(b, "flags", flags, n);
 	JSON_FIELD_I64(b, "ret", rec->ret);
+	if (rec->flags & OPEN_VIA_IO_URING)
+		JSON_FIELD_CSTR(b, "via", "io_uring");
 	trace_line_end(r->trace, LINE_FILE_OPEN);
 	return 0;
 }
@@ -470,7 +478,7 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 		return 0;
 	}
 	/* Totals come after at least one write that succeeded. */
-	if (!rec->totals.writes)
+	if (!rec->totals.writes || rec->totals.via_io_uring > 1)
 		return -EINVAL;
 	if (rec->flags & WRITE_PATH_FROM_FIRST) {
 		if (records_write_path_from_first(r, rec) < 0)
@@ -599,6 +607,38 @@ static int records_access(struct records *r, const struct rec_access *rec)
 	return 0;
 }
 
+/*
+ * io_uring_setup(): the ring's flags by name, its sizes when it was made, and whether
+ * this kernel lets tracerd see its requests.
+ */
+static int records_io_uring_setup(struct records *r, const struct rec_io_uring_setup *rec)
+{
+	struct json_buf *b = &r->trace->line;
+	char flags[512];
+	int n;
+
+	/* A ring made has both queues (the kernel rounds sizes up, never to 0); none else. */
+	if (!ret_valid(rec->ret) || rec->ops_traced > 1 ||
+	    (rec->ret < 0 && (rec->sq_entries || rec->cq_entries)) ||
+	    (rec->ret >= 0 && (!rec->sq_entries || !rec->cq_entries)))
+		return -EINVAL;
+	records_begin(r, LINE_IO_URING_SETUP, &rec->h, rec->h.timestamp_ns);
+	JSON_FIELD_U64(b, "entries", rec->entries);
+	n = format_io_uring_setup_flags(rec->setup_flags, flags, sizeof(flags));
+	if (n > 0)
+		JSON_FIELD_STRING(b, "setup_flags", flags, n);
+	JSON_FIELD_TRUE_IF(b, "sqpoll", rec->setup_flags & FORMAT_IORING_SETUP_SQPOLL);
+	if (rec->ret >= 0) {
+		JSON_FIELD_U64(b, "sq_entries", rec->sq_entries);
+		JSON_FIELD_U64(b, "cq_entries", rec->cq_entries);
+	}
+	JSON_KEY(b, "ops_traced");
+	json_write_bool(b, rec->ops_traced);
+	JSON_FIELD_I64(b, "ret", rec->ret);
+	trace_line_end(r->trace, LINE_IO_URING_SETUP);
+	return 0;
+}
+
 static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t size)
 {
 	if (!rec_str_valid(rec->cwd, size - sizeof(*rec)) ||
@@ -610,13 +650,20 @@ static int records_chdir(struct records *r, const struct rec_chdir *rec, size_t 
 }
 
 static const size_t record_min_size[REC_TYPE_MAX] = {
-	[REC_EXEC] = sizeof(struct rec_exec),	      [REC_EXIT] = sizeof(struct rec_exit),
-	[REC_CONNECT] = sizeof(struct rec_connect),   [REC_DNS] = offsetof(struct rec_dns, payload),
-	[REC_OPEN] = sizeof(struct rec_open),	      [REC_WRITE_FIRST] = sizeof(struct rec_write),
-	[REC_WRITE_CLOSE] = sizeof(struct rec_write), [REC_TAMPER] = sizeof(struct rec_tamper),
-	[REC_FORK] = sizeof(struct rec_fork),	      [REC_CHDIR] = sizeof(struct rec_chdir),
-	[REC_LISTEN] = sizeof(struct rec_listen),     [REC_ACCEPT] = sizeof(struct rec_listen),
+	[REC_EXEC] = sizeof(struct rec_exec),
+	[REC_EXIT] = sizeof(struct rec_exit),
+	[REC_CONNECT] = sizeof(struct rec_connect),
+	[REC_DNS] = offsetof(struct rec_dns, payload),
+	[REC_OPEN] = sizeof(struct rec_open),
+	[REC_WRITE_FIRST] = sizeof(struct rec_write),
+	[REC_WRITE_CLOSE] = sizeof(struct rec_write),
+	[REC_TAMPER] = sizeof(struct rec_tamper),
+	[REC_FORK] = sizeof(struct rec_fork),
+	[REC_CHDIR] = sizeof(struct rec_chdir),
+	[REC_LISTEN] = sizeof(struct rec_listen),
+	[REC_ACCEPT] = sizeof(struct rec_listen),
 	[REC_ACCESS] = sizeof(struct rec_access),
+	[REC_IO_URING_SETUP] = sizeof(struct rec_io_uring_setup),
 };
 
 static int records_dispatch(struct records *r, const void *data, size_t size)
@@ -648,6 +695,8 @@ static int records_dispatch(struct records *r, const void *data, size_t size)
 		return records_listen(r, data);
 	case REC_ACCESS:
 		return records_access(r, data);
+	case REC_IO_URING_SETUP:
+		return records_io_uring_setup(r, data);
 	default:
 		return records_file_write(r, data, size);
 	}
@@ -669,6 +718,7 @@ enum loss_reason records_loss_reason(uint16_t rec_type)
 		[REC_LISTEN] = LOSS_NET_LISTEN,
 		[REC_ACCEPT] = LOSS_NET_ACCEPT,
 		[REC_ACCESS] = LOSS_PROCESS_ACCESS,
+		[REC_IO_URING_SETUP] = LOSS_IO_URING_SETUP,
 	};
 
 	if (rec_type == 0 || rec_type >= REC_TYPE_MAX)

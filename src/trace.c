@@ -17,6 +17,7 @@ static const char *const line_type_names[LINE_TYPES] = {
 	[LINE_FILE_OPEN] = "file_open",		  [LINE_FILE_WRITE] = "file_write",
 	[LINE_NET_LISTEN] = "net_listen",	  [LINE_NET_ACCEPT] = "net_accept",
 	[LINE_PROCESS_ACCESS] = "process_access", [LINE_TAMPER] = "tamper",
+	[LINE_IO_URING_SETUP] = "io_uring_setup",
 	[LINE_TRACE_START] = "trace_start",	  [LINE_EVENTS_LOST] = "events_lost",
 	[LINE_TRACE_END] = "trace_end",
 };
@@ -31,6 +32,7 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 	[LOSS_NET_LISTEN] = "net_listen",
 	[LOSS_NET_ACCEPT] = "net_accept",
 	[LOSS_PROCESS_ACCESS] = "process_access",
+	[LOSS_IO_URING_SETUP] = "io_uring_setup",
 	[LOSS_TAMPER] = "tamper",
 	[LOSS_CWD] = "cwd",
 	[LOSS_DECODE_ERROR] = "decode_error",

@@ -157,6 +157,21 @@ static void test_render(void **state)
 	assert_string_equal(b.s, "connect h.test [::1]:443/tcp = ECONNREFUSED");
 	json_decref(o);
 	sbuf_reset(&b);
+	o = json_loads("{\"type\":\"file_write\",\"path\":\"/t/f\",\"bytes\":35,\"writes\":2,"
+		       "\"via\":\"io_uring\"}",
+		       0, NULL);
+	ev_render(&b, EV_FILE_WRITE, o);
+	assert_string_equal(b.s, "write /t/f 35 bytes in 2 writes [io_uring]");
+	json_decref(o);
+	sbuf_reset(&b);
+	o = json_loads("{\"type\":\"io_uring_setup\",\"entries\":8,\"setup_flags\":"
+		       "\"IORING_SETUP_SQPOLL\",\"sqpoll\":true,\"ops_traced\":false,\"ret\":5}",
+		       0, NULL);
+	ev_render(&b, EV_IO_URING_SETUP, o);
+	assert_string_equal(b.s, "io_uring_setup 8 entries IORING_SETUP_SQPOLL = fd 5 "
+				 "[requests not traced on this kernel]");
+	json_decref(o);
+	sbuf_reset(&b);
 	o = json_loads("{\"type\":\"zz\",\"pid\":1,\"b\":[1],\"a\":\"x\"}", 0, NULL);
 	ev_render(&b, EV_UNKNOWN, o);
 	assert_string_equal(b.s, "zz {\"a\":\"x\",\"b\":[1]}");

@@ -41,7 +41,7 @@ LIVE_TIMEOUT = 30 * TIME_SCALE  # seconds for the pid file to appear in daemon m
 # Lines counted by trace_end.events / by_type (SPEC: not trace_start, events_lost, tamper,
 # trace_end).
 COUNTED_TYPES = ("process_exec", "process_exit", "net_connect", "dns_query", "file_open",
-                 "file_write", "net_listen", "net_accept", "process_access")
+                 "file_write", "net_listen", "net_accept", "process_access", "io_uring_setup")
 EVENT_TYPES = COUNTED_TYPES + ("tamper",)
 LINE_TYPES = ("trace_start",) + EVENT_TYPES + ("events_lost", "trace_end")
 

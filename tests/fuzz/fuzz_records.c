@@ -98,6 +98,7 @@ static int take_write_totals(void *ctx, const struct write_key *key, struct writ
 	totals->writes = key->pid; /* 0 too: the daemon must not write a line of no write */
 	totals->inode = 0;
 	totals->path_sent = 1;
+	totals->via_io_uring = key->file >> 63; /* the io_uring mark from the kernel's map */
 	return 0;
 }
 
@@ -334,6 +335,34 @@ static void seed_connect(const char *name, int family, int addr_family, const ui
 	save(name);
 }
 
+static void seed_connect_via_io_uring(const char *name)
+{
+	static const uint8_t loopback[4] = { 127, 0, 0, 1 };
+	struct rec_connect *c = (struct rec_connect *)buf;
+
+	header(&c->h, REC_CONNECT, "iou-wrk-4242");
+	net(&c->dst, AF_INET, AF_INET, loopback, 8080, NET_PROTO_TCP);
+	c->ret = 0;
+	c->flags = CONNECT_VIA_IO_URING;
+	used = sizeof(*c);
+	save(name);
+}
+
+static void seed_io_uring_setup(const char *name, int32_t ret, uint32_t flags)
+{
+	struct rec_io_uring_setup *u = (struct rec_io_uring_setup *)buf;
+
+	header(&u->h, REC_IO_URING_SETUP, "fio");
+	u->ret = ret;
+	u->entries = 64;
+	u->setup_flags = flags;
+	u->sq_entries = ret >= 0 ? 64 : 0;
+	u->cq_entries = ret >= 0 ? 128 : 0;
+	u->ops_traced = 1;
+	used = sizeof(*u);
+	save(name);
+}
+
 static void seed_listen(const char *name, uint16_t type, uint32_t kind, uint8_t protocol,
 			int family, const uint8_t *addr, int32_t ret)
 {
@@ -407,6 +436,7 @@ static void seed_write(const char *name, uint16_t type, uint32_t flags)
 	w->key.file = 0xffff888012345678ull;
 	w->totals.bytes = 4096;
 	w->totals.writes = 3;
+	w->totals.via_io_uring = name[strlen(name) - 1] == 'u'; /* "...-via-io_uring" */
 	w->flags = flags;
 	if (!(flags & WRITE_PATH_FROM_FIRST))
 		w->path = put(offsetof(struct rec_write, data), "/tmp/out.txt", 12);
@@ -471,6 +501,14 @@ int main(int argc, char **argv)
 	seed_open("open", "/etc/passwd", "", 0, 3);
 	seed_open("open-relative", "../x/./y", "/home/runner/work", OPEN_PATH_RELATIVE, -2);
 	seed_write("write-first", REC_WRITE_FIRST, 0);
+	seed_write("write-close-via-io_uring", REC_WRITE_CLOSE, 0);
+	seed_open("open-via-io_uring", "/tmp/ring", "", OPEN_VIA_IO_URING, 4);
+	seed_open("open-failed-via-io_uring", "no/such", "/tmp",
+		  OPEN_PATH_RELATIVE | OPEN_VIA_IO_URING, -2);
+	seed_connect_via_io_uring("connect-via-io_uring");
+	seed_dns("dns-query-via-io_uring", query, sizeof(query), DNS_VIA_IO_URING);
+	seed_io_uring_setup("io_uring-setup-sqpoll", 5, 1 << 1 | 1 << 3);
+	seed_io_uring_setup("io_uring-setup-refused", -22, 1u << 31);
 	seed_write("write-close", REC_WRITE_CLOSE, 0);
 	seed_write("write-first-again", REC_WRITE_FIRST, 0);
 	seed_write("write-close-from-first", REC_WRITE_CLOSE, WRITE_PATH_FROM_FIRST);

@@ -113,6 +113,24 @@ static void test_unknown_bits_as_hex(void **state)
 	assert_flags(0xff000000, "O_RDONLY|0xff000000");
 }
 
+static void test_io_uring_setup_flags(void **state)
+{
+	char buf[512];
+
+	assert_int_equal(format_io_uring_setup_flags(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_true(format_io_uring_setup_flags(1 << 1, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "IORING_SETUP_SQPOLL");
+	format_io_uring_setup_flags(1 << 0 | 1 << 12 | 1 << 13, buf, sizeof(buf));
+	assert_string_equal(
+		buf, "IORING_SETUP_IOPOLL|IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN");
+	format_io_uring_setup_flags(1 << 18 | 1 << 19 | 1u << 31, buf, sizeof(buf));
+	assert_string_equal(buf, "IORING_SETUP_CQE_MIXED|0x80080000");
+	format_io_uring_setup_flags(1 << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "0x100000");
+	assert_int_equal(format_io_uring_setup_flags(1 << 1, buf, 19), -ENOSPC);
+}
+
 static void test_flags_buffer_too_small(void **state)
 {
 	char buf[32];
@@ -262,6 +280,7 @@ int main(void)
 #endif
 		cmocka_unit_test(test_composite_flags),
 		cmocka_unit_test(test_unknown_bits_as_hex),
+		cmocka_unit_test(test_io_uring_setup_flags),
 		cmocka_unit_test(test_flags_buffer_too_small),
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),

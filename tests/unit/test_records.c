@@ -517,6 +517,107 @@ static void test_bad_access_records_are_refused(void **state)
 	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
 }
 
+static struct rec_io_uring_setup io_uring_setup_record(int ret, uint32_t flags, uint32_t sq,
+						       uint32_t cq)
+{
+	struct rec_io_uring_setup rec = {
+		.h = header(REC_IO_URING_SETUP, sizeof(rec), 900),
+		.ret = ret,
+		.entries = 8,
+		.setup_flags = flags,
+		.sq_entries = sq,
+		.cq_entries = cq,
+		.ops_traced = 1,
+	};
+
+	return rec;
+}
+
+static void test_io_uring_setup_lines(void **state)
+{
+	struct rec_io_uring_setup sqpoll = io_uring_setup_record(3, 1 << 1 | 1 << 2, 8, 16);
+	struct rec_io_uring_setup refused = io_uring_setup_record(-22, 1u << 31, 0, 0);
+	json_t *o;
+
+	refused.ops_traced = 0;
+	records_handle(&records, &sqpoll, sizeof(sqpoll));
+	records_handle(&records, &refused, sizeof(refused));
+	assert_int_equal(finish(), 2);
+	o = capture_find(&cap, "io_uring_setup", 0);
+	assert_int_equal(capture_int(o, "entries"), 8);
+	assert_string_equal(capture_str(o, "setup_flags"),
+			    "IORING_SETUP_SQPOLL|IORING_SETUP_SQ_AFF");
+	assert_true(json_is_true(json_object_get(o, "sqpoll")));
+	assert_int_equal(capture_int(o, "sq_entries"), 8);
+	assert_int_equal(capture_int(o, "cq_entries"), 16);
+	assert_true(json_is_true(json_object_get(o, "ops_traced")));
+	assert_int_equal(capture_int(o, "ret"), 3);
+	o = capture_find(&cap, "io_uring_setup", 1);
+	assert_string_equal(capture_str(o, "setup_flags"), "0x80000000");
+	assert_null(json_object_get(o, "sqpoll"));
+	assert_null(json_object_get(o, "sq_entries"));
+	assert_true(json_is_false(json_object_get(o, "ops_traced")));
+	assert_int_equal(capture_int(o, "ret"), -22);
+	assert_int_equal(trace.lines[LINE_IO_URING_SETUP], 2);
+}
+
+/* Setup records the kernel does not send: each refused, none written. */
+static void test_bad_io_uring_setup_records_are_refused(void **state)
+{
+	struct rec_io_uring_setup bad[] = {
+		io_uring_setup_record(-22, 0, 8, 16), /* sizes of a ring not made */
+		io_uring_setup_record(-5000, 0, 0, 0), /* not an errno */
+		io_uring_setup_record(3, 0, 8, 16), /* ops_traced 2, below */
+		io_uring_setup_record(3, 0, 0, 16), /* a ring made without its SQ */
+	};
+	size_t i;
+
+	bad[2].ops_traced = 2;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		records_handle(&records, &bad[i], sizeof(bad[i]));
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], sizeof(bad) / sizeof(bad[0]));
+}
+
+/* Lines of io_uring requests say so; the same records from syscalls do not. */
+static void test_via_io_uring(void **state)
+{
+	struct rec_connect conn = { .h = header(REC_CONNECT, sizeof(conn), 800) };
+	union {
+		struct rec_write rec;
+		char bytes[256];
+	} u = { 0 };
+	size_t used = 0;
+	json_t *o;
+
+	open_record(800, "/tmp/ring", "", OPEN_VIA_IO_URING, 4);
+	open_record(800, "/tmp/plain", "", 0, 5);
+	conn.dst = (struct rec_net){ .family = AF_INET,
+				     .addr_family = AF_INET,
+				     .port = 80,
+				     .protocol = NET_PROTO_TCP,
+				     .addr = { 127, 0, 0, 1 } };
+	conn.flags = CONNECT_VIA_IO_URING;
+	records_handle(&records, &conn, sizeof(conn));
+	conn.flags = 1 << 1; /* no such flag: refused */
+	records_handle(&records, &conn, sizeof(conn));
+	u.rec.key = kernel_key;
+	u.rec.path = put(u.rec.data, &used, "/tmp/ring", 9);
+	u.rec.totals = (struct write_totals){ .bytes = 35, .writes = 2, .via_io_uring = 1 };
+	u.rec.h = header(REC_WRITE_CLOSE, sizeof(u.rec) + used, kernel_key.pid);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+	u.rec.totals.via_io_uring = 2; /* a boolean the kernel never sets so: refused */
+	records_handle(&records, &u, sizeof(u.rec) + used);
+	assert_int_equal(finish(), 4);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 2);
+	assert_string_equal(capture_str(capture_find(&cap, "file_open", 0), "via"), "io_uring");
+	assert_null(json_object_get(capture_find(&cap, "file_open", 1), "via"));
+	assert_string_equal(capture_str(capture_find(&cap, "net_connect", 0), "via"), "io_uring");
+	o = capture_find(&cap, "file_write", 0);
+	assert_int_equal(capture_int(o, "bytes"), 35);
+	assert_string_equal(capture_str(o, "via"), "io_uring");
+}
+
 static void test_comm_of_sixteen_bytes(void **state)
 {
 	struct rec_exit rec = { .h = header(REC_EXIT, sizeof(rec), 1) };
@@ -537,6 +638,7 @@ static void test_loss_reasons(void **state)
 	assert_int_equal(records_loss_reason(REC_LISTEN), LOSS_NET_LISTEN);
 	assert_int_equal(records_loss_reason(REC_ACCEPT), LOSS_NET_ACCEPT);
 	assert_int_equal(records_loss_reason(REC_ACCESS), LOSS_PROCESS_ACCESS);
+	assert_int_equal(records_loss_reason(REC_IO_URING_SETUP), LOSS_IO_URING_SETUP);
 	assert_int_equal(records_loss_reason(0), LOSS_DECODE_ERROR);
 	assert_int_equal(records_loss_reason(REC_TYPE_MAX), LOSS_DECODE_ERROR);
 }
@@ -559,6 +661,9 @@ int main(void)
 		T(test_bad_listen_records_are_refused),
 		T(test_process_access_lines),
 		T(test_bad_access_records_are_refused),
+		T(test_io_uring_setup_lines),
+		T(test_bad_io_uring_setup_records_are_refused),
+		T(test_via_io_uring),
 		T(test_comm_of_sixteen_bytes),
 		T(test_loss_reasons),
 	};

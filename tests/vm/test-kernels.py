@@ -54,6 +54,7 @@ SUBSET = {
     "netcalls": ["test_netcalls.test_tcp_fast_open", "test_netcalls.test_dns_recvmmsg"],
     "listen": ["test_listen.test_listen_and_accept"],
     "access": ["test_access.test_process_access"],
+    "io_uring": ["test_io_uring.test_io_uring_requests"],
     "tamper": ["test_scenarios.test_daemon_tamper"],
     "daemon": ["test_scenarios.test_command_mode_traces_only_its_tree"],
     "reliability": ["test_reliability.test_clean_stop_drains_everything",
