@@ -17,6 +17,7 @@
 #include "dns.h"
 #include "format.h"
 #include "pathnorm.h"
+#include "stages.h"
 #include "text.h"
 
 #define MAX_ERRNO 4095 /* include/linux/err.h: -4095..-1 are errors */
@@ -38,7 +39,7 @@ static void records_begin(struct records *r, enum trace_line_type type, const st
 			  uint64_t boot_ns)
 {
 	struct json_buf *b = &r->trace->line;
-	const char *cwd;
+	const char *cwd, *container;
 	size_t cwd_len;
 
 	trace_line_begin(r->trace, type, boot_ns);
@@ -51,8 +52,11 @@ static void records_begin(struct records *r, enum trace_line_type type, const st
 	JSON_KEY(b, "exec_id");
 	json_write_exec_id(b, h->pid, h->exec_ns);
 	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
-	JSON_FIELD_CSTR(b, "container_id", cgroup_cache_container(r->cgroups, h->cgroup_id));
+	STAGE_ENTER(STAGE_ENRICH);
+	container = cgroup_cache_container(r->cgroups, h->cgroup_id);
 	cwd = proc_table_cwd(r->procs, h->pid, &cwd_len);
+	STAGE_LEAVE();
+	JSON_FIELD_CSTR(b, "container_id", container);
 	if (cwd)
 		JSON_FIELD_STRING(b, "cwd", cwd, cwd_len);
 }
@@ -425,7 +429,9 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len) ||
 	    !ret_valid(rec->ret))
 		return -EINVAL;
+	STAGE_ENTER(STAGE_ENRICH);
 	path = open_path(rec, buf, sizeof(buf), &path_len);
+	STAGE_LEAVE();
 	if (!path)
 		return -EINVAL;
 	records_begin(r, LINE_FILE_OPEN, &rec->h, rec->h.timestamp_ns);
@@ -457,6 +463,7 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 {
 	size_t data_len = size - sizeof(*rec);
 	const char *path = rec->data + rec->path.off;
+	int err;
 
 	if (!rec_str_valid(rec->path, data_len))
 		return -EINVAL;
@@ -465,7 +472,10 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 	    !path_is_absolute(path, rec->path.len))
 		return -EINVAL;
 	if (rec->h.type == REC_WRITE_FIRST) {
-		if (write_table_add(r->writes, rec, path, rec->path.len) < 0)
+		STAGE_ENTER(STAGE_ENRICH);
+		err = write_table_add(r->writes, rec, path, rec->path.len);
+		STAGE_LEAVE();
+		if (err < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stages.h"
 #include "timefmt.h"
 
 static const char *const line_type_names[LINE_TYPES] = {
@@ -85,8 +86,10 @@ void trace_free(struct trace *t)
 void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns)
 {
 	char ts[TIMEFMT_RFC3339_LEN + 1];
-	int n = timefmt_rfc3339(boot_ns + t->boot_to_unix_ns, ts, sizeof(ts));
+	int n;
 
+	STAGE_LINE_BEGIN();
+	n = timefmt_rfc3339(boot_ns + t->boot_to_unix_ns, ts, sizeof(ts));
 	json_buf_reset(&t->line);
 	json_object_begin(&t->line);
 	JSON_FIELD_CSTR(&t->line, "type", line_type_names[type]);
@@ -112,16 +115,18 @@ void trace_line_end(struct trace *t, enum trace_line_type type)
 	json_newline(&t->line);
 	if (t->line.oom) {
 		t->lost[LOSS_WRITE_ERROR]++;
-		return;
+		goto out;
 	}
 	if (!output_fits(t->out, t->line.len))
 		trace_flush(t);
 	err = output_append(t->out, t->line.data, t->line.len);
 	if (err) {
 		trace_write_failed(t, err, 1);
-		return;
+		goto out;
 	}
 	t->staged[type]++;
+out:
+	STAGE_LINE_END();
 }
 
 /* The first line of a small file (boot_id), without its trailing newline. */
