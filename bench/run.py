@@ -762,10 +762,10 @@ class Bench:
         st = stop["stages"]
         records = st["records"] or 1
         timed = sum(st[f"{n}_ns"] for n in STAGE_NAMES)
-        cpu_ns = stop["cpu_total_s"] * 1e9
+        cpu_ns = stop["cpu_after_ready_s"] * 1e9
         self.results["breakdown"] = {
             "rate": res["rate"], "events": end["events"], "lost": end["lost"],
-            "records": st["records"], "cpu_s": stop["cpu_total_s"],
+            "records": st["records"], "cpu_s": stop["cpu_after_ready_s"],
             "cpu_ns_per_record": cpu_ns / records,
             "cpu_us_per_event": stop["cpu_after_ready_s"] / end["events"] * 1e6
             if end["events"] else None,

@@ -18,7 +18,9 @@
 #define OUTPUT_GZIP_LEVEL 1
 #define OUTPUT_MODE 0640
 /* Lines are gathered this much at a time into one member (or, plain, one write). */
+#ifndef OUTPUT_STAGE_SIZE
 #define OUTPUT_STAGE_SIZE (256 * 1024)
+#endif
 
 struct output {
 	int fd;
@@ -180,9 +182,9 @@ int output_flush(struct output *out, uint64_t *ret_lost_lines)
 		STAGE_ENTER(STAGE_WRITE);
 		err = write_all(out->fd, out->stage, out->stage_len);
 		STAGE_LEAVE();
-	}
-	else
+	} else {
 		err = output_write_member(out);
+	}
 	if (err)
 		*ret_lost_lines = out->stage_lines;
 	out->stage_len = 0;

@@ -16,6 +16,7 @@
 
 #include "dns.h"
 #include "format.h"
+#include "linehead.h"
 #include "pathnorm.h"
 #include "stages.h"
 #include "text.h"
@@ -23,42 +24,24 @@
 #define MAX_ERRNO 4095 /* include/linux/err.h: -4095..-1 are errors */
 #define SIGNAL_MAX 64 /* _NSIG */
 
-/* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
-static void json_write_exec_id(struct json_buf *b, uint32_t pid, uint64_t exec_ns)
-{
-	char id[48];
-	char *end = id + sizeof(id);
-	char *start = decimal_before(end, exec_ns);
-
-	*--start = '-';
-	start = decimal_before(start, pid);
-	json_write_string(b, start, end - start);
-}
-
 static void records_begin(struct records *r, enum trace_line_type type, const struct rec_header *h,
 			  uint64_t boot_ns)
 {
 	struct json_buf *b = &r->trace->line;
-	const char *cwd, *container;
-	size_t cwd_len;
+	const char *cwd, *container, *head;
+	size_t cwd_len, head_len;
 
 	trace_line_begin(r->trace, type, boot_ns);
-	JSON_FIELD_U64(b, "pid", h->pid);
-	JSON_FIELD_U64(b, "tid", h->tid);
-	JSON_FIELD_U64(b, "ppid", h->ppid);
-	JSON_FIELD_U64(b, "uid", h->uid);
-	/* TASK_COMM_LEN counts the NUL: a comm without one is cut at 15 bytes, as the kernel's. */
-	JSON_FIELD_STRING(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm) - 1));
-	JSON_KEY(b, "exec_id");
-	json_write_exec_id(b, h->pid, h->exec_ns);
-	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
 	STAGE_ENTER(STAGE_ENRICH);
 	container = cgroup_cache_container(r->cgroups, h->cgroup_id);
 	cwd = proc_table_cwd(r->procs, h->pid, &cwd_len);
 	STAGE_LEAVE();
-	JSON_FIELD_CSTR(b, "container_id", container);
-	if (cwd)
-		JSON_FIELD_STRING(b, "cwd", cwd, cwd_len);
+	/* pid ... cwd: the same text as the previous line's while the process is the same. */
+	head = line_head_render(r->head, h, container, cwd, cwd_len, &head_len);
+	if (head)
+		json_write_raw(b, head, head_len);
+	else
+		b->oom = true; /* the line is dropped and counted */
 }
 
 /* A string must lie inside the record's data area. */
@@ -439,8 +422,10 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	JSON_FIELD_TRUE_IF(b, "path_truncated",
 			   rec->flags & (OPEN_PATH_TRUNCATED | OPEN_BASE_TRUNCATED));
 	n = format_open_flags(rec->open_flags, flags, sizeof(flags));
-	if (n > 0)
-		JSON_FIELD_STRING(b, "flags", flags, n);
+	if (n > 0) {
+		JSON_KEY(b, "flags");
+		json_write_clean_string(b, flags, n); /* flag names and hex */
+	}
 	JSON_FIELD_I64(b, "ret", rec->ret);
 	trace_line_end(r->trace, LINE_FILE_OPEN);
 	return 0;
@@ -712,6 +697,8 @@ int records_init(struct records *r, const struct records_config *cfg)
 	r->take_write_totals_ctx = cfg->take_write_totals_ctx;
 	err = write_table_new(&r->writes);
 	if (!err)
+		err = line_head_new(&r->head);
+	if (!err)
 		err = dns_cache_new(&r->dns);
 	if (!err)
 		err = proc_table_new(&r->procs);
@@ -725,6 +712,7 @@ void records_free(struct records *r)
 	write_table_free(r->writes);
 	dns_cache_free(r->dns);
 	proc_table_free(r->procs);
+	line_head_free(r->head);
 	free(r->output_path);
 	memset(r, 0, sizeof(*r));
 }

@@ -14,8 +14,8 @@
 #define STAGE_DEPTH 8
 
 static const char *const stage_names[STAGES] = {
-	[STAGE_LOOP] = "loop",	       [STAGE_READ] = "read",	[STAGE_DECODE] = "decode",
-	[STAGE_ENRICH] = "enrich",     [STAGE_JSON] = "json",	[STAGE_COMPRESS] = "compress",
+	[STAGE_LOOP] = "loop",	   [STAGE_READ] = "read", [STAGE_DECODE] = "decode",
+	[STAGE_ENRICH] = "enrich", [STAGE_JSON] = "json", [STAGE_COMPRESS] = "compress",
 	[STAGE_WRITE] = "write",
 };
 
