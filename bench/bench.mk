@@ -32,7 +32,7 @@ endif
 .SECONDARY:
 .PHONY: all
 
-all: $(OUT)/floor $(OUT)/storm
+all: $(OUT)/floor $(OUT)/storm $(OUT)/stages/tracerd
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -54,3 +54,12 @@ $(OUT)/floor: bench/floor.c src/evloop.c bench/floor.h include/evloop.h include/
 $(OUT)/storm: bench/storm.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# tracerd with its stage timer compiled in (include/stages.h), for the daemon's breakdown:
+# the same sources, in a build directory of its own; ./tracerd has no timer at all.
+$(OUT)/stages/tracerd: FORCE
+	$(Q)$(MAKE) -s --no-print-directory OUT=$(OUT)/stages \
+		CFLAGS="-O2 -g -DTRACERD_STAGE_TIMING" $@
+
+.PHONY: FORCE
+FORCE:

@@ -47,7 +47,11 @@ def progs_of(pid):
     """tracerd's programs: those its fds hold (/proc/PID/fdinfo names their ids)."""
     ids = set()
     for info in pathlib.Path(f"/proc/{pid}/fdinfo").iterdir():
-        m = re.search(r"^prog_id:\s*(\d+)", info.read_text(), re.M)
+        try:
+            text = info.read_text()
+        except FileNotFoundError:
+            continue  # an fd closed since the listing
+        m = re.search(r"^prog_id:\s*(\d+)", text, re.M)
         if m:
             ids.add(int(m.group(1)))
     out = json.loads(subprocess.check_output(["bpftool", "-j", "prog", "show"]))
@@ -83,11 +87,13 @@ def main():
                 tmp = pathlib.Path(d)
                 proc, ready_s = tracerd_start(args.tracerd, tmp)
                 ready.append(ready_s)
-                before = progs_of(proc.pid)
-                load(tmp)
-                after = progs_of(proc.pid)
-                proc.send_signal(signal.SIGTERM)
-                proc.wait()
+                try:
+                    before = progs_of(proc.pid)
+                    load(tmp)
+                    after = progs_of(proc.pid)
+                finally:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait()
             for name, p in after.items():
                 b = before.get(name, {})
                 t = totals.setdefault(name, [0, 0])

@@ -64,7 +64,13 @@ CONFIGS = ("baseline", "floor_null", "floor_record", "tracerd")
 
 # The targets of the issue.
 TARGET_SUSTAINED_RATE = 300_000
-TARGET_US_PER_EVENT = 1.5
+TARGET_US_PER_EVENT = 1.0
+TARGET_CPU_POINTS_OVER_FLOOR = 0.015  # CI workload CPU overhead, minus floor_record's
+TARGET_FLATOUT_FRACTION = 0.90  # flat-out storm throughput, of floor_record's
+FLATOUT_PROCS = (2, 4)
+FLATOUT_CONFIGS = ("baseline", "floor_record", "tracerd")
+STAGES_TRACERD = BUILD / "stages" / "tracerd"
+STAGE_NAMES = ("loop", "read", "decode", "enrich", "json", "compress", "write")
 TARGET_OVERHEAD = 0.03
 TARGET_FLOOR_FACTOR = 1.5
 TARGET_BYTES_PER_EVENT = 40
@@ -74,12 +80,12 @@ TARGET_RSS_BASE = 32 << 20
 FULL = {
     "scale": 1.0, "warmups": 2, "rounds_min": 3, "rounds_max": 7, "ready_starts": 7,
     "rates": [50_000, 100_000, 200_000, 300_000, 400_000, 600_000], "storm_s": 10,
-    "sustained_s": 30, "exec_s": 8,
+    "sustained_s": 30, "exec_s": 8, "flatout_rounds": 3, "flatout_s": 4, "breakdown_s": 10,
 }
 QUICK = {
     "scale": 0.5, "warmups": 1, "rounds_min": 1, "rounds_max": 1, "ready_starts": 3,
     "rates": [50_000, 100_000, 200_000, 300_000, 400_000, 600_000], "storm_s": 2,
-    "sustained_s": 0, "exec_s": 2,
+    "sustained_s": 0, "exec_s": 2, "flatout_rounds": 1, "flatout_s": 2, "breakdown_s": 3,
 }
 
 
@@ -349,8 +355,9 @@ class Tracer:
         self.cpu_at_ready = 0.0
 
     def argv(self):
-        if self.kind == "tracerd":
-            return [self.bench.tracerd, "--job-id", "bench", "--out", self.out, "--pid-file",
+        if self.kind in ("tracerd", "tracerd_stages"):
+            binary = self.bench.tracerd if self.kind == "tracerd" else self.bench.stages
+            return [binary, "--job-id", "bench", "--out", self.out, "--pid-file",
                     self.pid_file]
         mode = {"floor_null": "null", "floor_record": "record"}[self.kind]
         return [FLOOR, "--mode", mode, "--pid-file", self.pid_file]
@@ -416,12 +423,21 @@ class Tracer:
         total = rusage_cpu_s(ru)
         res = {"cpu_total_s": total, "cpu_after_ready_s": max(0.0, total - self.cpu_at_ready),
                "vmhwm_exit": hwm_exit}
-        if self.kind != "tracerd":
+        if self.kind == "tracerd_stages":
+            res["stages"] = self.stages_line()
+        elif self.kind != "tracerd":
             try:
                 res["summary"] = json.loads(self.stdout_path.read_text())
             except (OSError, ValueError):
                 pass
         return res
+
+    def stages_line(self):
+        """The stage timer's report, the line 'tracerd: stages {...}' on stderr."""
+        for line in self.stderr_path.read_text(errors="replace").splitlines():
+            if line.startswith("tracerd: stages "):
+                return json.loads(line.split(" ", 2)[2])
+        raise BenchError(f"{self.kind}: no stage report: {self.stderr_tail()}")
 
     def trace(self):
         """trace_end and the file size (tracerd only); removes the file afterwards."""
@@ -447,6 +463,7 @@ class Bench:
         self.tmp = None
         self.prep = None
         self.tracerd = TRACERD
+        self.stages = STAGES_TRACERD
         self.results = {"errors": []}
         self.peak = {"vmhwm": 0, "vmhwm_exit": 0, "rss_anon": 0}
 
@@ -469,7 +486,9 @@ class Bench:
             self.tmp = self.mount
         # The binary under test, frozen: the working tree may be rebuilt while we measure.
         self.tracerd = self.tmp / "tracerd"
-        shutil.copy2(TRACERD, self.tracerd)
+        shutil.copy2(self.args.tracerd or TRACERD, self.tracerd)
+        self.stages = self.tmp / "tracerd-stages"
+        shutil.copy2(self.args.stages or STAGES_TRACERD, self.stages)
         self.prep = self.tmp / "prep"
         subprocess.run([PYTHON, WORKLOAD, "prepare", self.prep, "--scale",
                         str(self.plan["scale"])], check=True)
@@ -609,8 +628,11 @@ class Bench:
         p = self.plan
         per_run = 4  # start, stop, trace_end
         profile = 12 if self.args.profile or not (self.args.quick or self.args.no_profile) else 0
+        flatout = (len(FLATOUT_PROCS) * len(FLATOUT_CONFIGS) * p["flatout_rounds"]
+                   * (p["flatout_s"] + per_run))
         return (len(p["rates"]) * (p["storm_s"] + per_run) + p["storm_s"] + per_run
-                + 2 * (p["exec_s"] + per_run) + p["sustained_s"] + per_run + profile)
+                + 2 * (p["exec_s"] + per_run) + p["sustained_s"] + per_run + profile
+                + flatout + p["breakdown_s"] + per_run)
 
     def storm(self, argv, tracer, tag):
         res, text = self.timed(argv, tracer, tag)
@@ -669,6 +691,102 @@ class Bench:
                 cap["profile"] = self.profile()
             else:
                 log("bench: no time left for the profile")
+
+    def flatout_run(self, config, procs, tag):
+        """One flat-out open storm under config: its rate, and what its tracer lost."""
+        tracer = None if config == "baseline" else Tracer(self, config, tag).start()
+        argv = [STORM, "open", "--file", self.storm_file, "--rate", 0, "--duration",
+                self.plan["flatout_s"], "--procs", procs]
+        res, text = self.timed(argv, tracer, tag)
+        res.update(json.loads(text))
+        if tracer:
+            stop = tracer.stop()
+            res["tracer_cpu_total_s"] = stop["cpu_after_ready_s"]
+            if config == "tracerd":
+                end, size = tracer.trace()
+                res.update(events=end["events"], lost=end["lost"], bytes=size,
+                           us_per_event=stop["cpu_after_ready_s"] / end["events"] * 1e6
+                           if end["events"] else None)
+            else:
+                res.update(events=stop["summary"]["records"], lost=stop["summary"]["lost"])
+        return res
+
+    def measure_flatout(self):
+        """
+        Open storms flat out (no pacing) at 2 and 4 processes: untraced, under the batched
+        floor and under tracerd, interleaved with a rotating order; tracerd's throughput
+        as a fraction of the floor's is the median over rounds of the per-round ratio.
+        """
+        p = self.plan
+        out = {}
+        self.results["flatout"] = out
+        for procs in FLATOUT_PROCS:
+            rounds = []
+            for r in range(p["flatout_rounds"]):
+                k = r % len(FLATOUT_CONFIGS)
+                order = FLATOUT_CONFIGS[k:] + FLATOUT_CONFIGS[:k]
+                log(f"bench: flat-out open storm, {procs} procs, round {r + 1}: "
+                    + " ".join(order))
+                rounds.append({c: self.flatout_run(c, procs, f"flat{procs}-{r}-{c}")
+                               for c in order})
+            ratios = [x["tracerd"]["rate"] / x["floor_record"]["rate"] for x in rounds]
+            out[str(procs)] = {
+                "rounds": rounds,
+                "rates": {c: statistics.median(x[c]["rate"] for x in rounds)
+                          for c in FLATOUT_CONFIGS},
+                "ratios": ratios, "ratio": statistics.median(ratios),
+                "lost": {c: sum(x[c]["lost"] for x in rounds) for c in FLATOUT_CONFIGS[1:]},
+                "us_per_event": statistics.median(x["tracerd"]["us_per_event"] for x in rounds
+                                                  if x["tracerd"]["us_per_event"]),
+                "others": statistics.median((x["tracerd"]["other_cpu_s"]
+                                             + x["tracerd"]["steal_s"]) / x["tracerd"]["wall_s"]
+                                            for x in rounds),
+            }
+
+    def measure_breakdown(self):
+        """
+        The daemon's time per stage at 300k opens/s, from the build with the stage timer
+        (bench/bench.mk): wall-clock ticks per stage, charged exclusively, and the same
+        shares of the CPU the daemon used (a stage preempted runs longer than it works).
+        """
+        secs = self.plan["breakdown_s"]
+        log(f"bench: daemon breakdown, open storm at {TARGET_SUSTAINED_RATE:,}/s for {secs} s "
+            "under tracerd with its stage timer")
+        tracer = Tracer(self, "tracerd_stages", "stages").start()
+        argv = [STORM, "open", "--file", self.storm_file, "--rate", TARGET_SUSTAINED_RATE,
+                "--duration", secs, "--procs", NCPU]
+        res, text = self.timed(argv, tracer, "stages")
+        res.update(json.loads(text))
+        stop = tracer.stop()
+        end, _ = tracer.trace()
+        st = stop["stages"]
+        records = st["records"] or 1
+        timed = sum(st[f"{n}_ns"] for n in STAGE_NAMES)
+        cpu_ns = stop["cpu_after_ready_s"] * 1e9
+        # Compress and write have their own CPU time (the thread's CPU clock around each
+        # stage of lines); the rest of the CPU is shared by the wall-clock shares of the
+        # other stages.
+        measured = {n: st[f"{n}_cpu_ns"] for n in STAGE_NAMES if f"{n}_cpu_ns" in st}
+        rest_wall = sum(st[f"{n}_ns"] for n in STAGE_NAMES if n not in measured)
+        rest_cpu = max(0.0, cpu_ns - sum(measured.values()))
+
+        def stage_cpu(n):
+            if n in measured:
+                return measured[n] / records
+            return st[f"{n}_ns"] / rest_wall * rest_cpu / records if rest_wall else 0
+        self.results["breakdown"] = {
+            "rate": res["rate"], "events": end["events"], "lost": end["lost"],
+            "records": st["records"], "cpu_s": stop["cpu_after_ready_s"],
+            "cpu_ns_per_record": cpu_ns / records,
+            "cpu_us_per_event": stop["cpu_after_ready_s"] / end["events"] * 1e6
+            if end["events"] else None,
+            "timed_ns_per_record": timed / records,
+            "stages": {n: {"ns_per_record": st[f"{n}_ns"] / records,
+                           "share": st[f"{n}_ns"] / timed if timed else 0,
+                           "cpu_ns_per_record": stage_cpu(n)}
+                       for n in STAGE_NAMES},
+            "others": (res["other_cpu_s"] + res["steal_s"]) / res["wall_s"],
+        }
 
     def profile(self):
         """
@@ -738,8 +856,12 @@ class Bench:
             "tmpfs": str(self.tmp),
         }
         # A section that cannot finish is reported; the others still run.
-        for name, section in (("ready", self.measure_ready), ("overhead", self.measure_overhead),
-                              ("capacity", self.measure_capacity)):
+        sections = (("ready", self.measure_ready), ("overhead", self.measure_overhead),
+                    ("capacity", self.measure_capacity), ("flatout", self.measure_flatout),
+                    ("breakdown", self.measure_breakdown))
+        for name, section in sections:
+            if self.args.sections and name not in self.args.sections:
+                continue
             try:
                 section()
             except BenchError as e:
@@ -835,9 +957,20 @@ def evaluate_targets(res):
         add("overhead on the CI workload", cfg["tracerd"]["overhead"] <= limit,
             cfg["tracerd"]["overhead"], limit, note)
         targets[-1]["conclusive"] = bool(ov["quiet_rounds"])
+        points = cfg["tracerd"]["cpu_overhead"] - cfg["floor_record"]["cpu_overhead"]
+        add("CI workload CPU overhead over floor_record's", points <= TARGET_CPU_POINTS_OVER_FLOOR,
+            points, TARGET_CPU_POINTS_OVER_FLOOR,
+            f"tracerd {cfg['tracerd']['cpu_overhead']:+.1%}, floor_record "
+            f"{cfg['floor_record']['cpu_overhead']:+.1%}; in points")
         bpe = cfg["tracerd"].get("median_bytes_per_event")
         add("bytes per event on disk", bpe is not None and bpe <= TARGET_BYTES_PER_EVENT, bpe,
             TARGET_BYTES_PER_EVENT, "CI workload traces, median over rounds")
+    for procs, f in (res.get("flatout") or {}).items():
+        lost = f["lost"]["tracerd"]
+        add(f"flat-out storm throughput, {procs} procs, of floor_record's",
+            f["ratio"] >= TARGET_FLATOUT_FRACTION and lost == 0, f["ratio"],
+            TARGET_FLATOUT_FRACTION, f"tracerd {f['rates']['tracerd']:,.0f}/s, floor "
+            f"{f['rates']['floor_record']:,.0f}/s; {lost} lost (must be 0)")
     rd = res.get("ready")
     if rd:
         add("start to ready", rd["median_s"] <= TARGET_READY_S, rd["median_s"], TARGET_READY_S,
@@ -948,6 +1081,36 @@ def print_capacity(cap):
             p(f"    {line}")
 
 
+def print_flatout(fl):
+    p = print
+    p()
+    p("Flat-out open storms (no pacing; median over rounds; ratio = tracerd / floor_record "
+      "in the same round)")
+    p(f"  {'procs':>5}{'untraced/s':>12}{'floor/s':>11}{'tracerd/s':>11}{'ratio':>7}"
+      f"{'ratios':>20}{'lost fl/td':>12}{'daemon µs/ev':>13}{'others':>7}")
+    for procs, f in fl.items():
+        r = f["rates"]
+        p(f"  {procs:>5}{r['baseline']:>12,.0f}{r['floor_record']:>11,.0f}"
+          f"{r['tracerd']:>11,.0f}{f['ratio']:>7.2f}"
+          f"{' '.join(f'{x:.2f}' for x in f['ratios']):>20}"
+          f"{f['lost']['floor_record']:>6}/{f['lost']['tracerd']:<5}"
+          f"{fmt(f['us_per_event'], '>13.2f')}{f['others']:>7.0%}")
+
+
+def print_breakdown(b):
+    p = print
+    p()
+    p(f"Daemon breakdown at {b['rate']:,.0f} opens/s (build with the stage timer; "
+      f"{b['records']:,} records, {b['lost']} lost, others {b['others']:.0%})")
+    p(f"  CPU {b['cpu_ns_per_record']:.0f} ns per record ({fmt(b['cpu_us_per_event'], '.2f')} µs "
+      f"per event); the stages' wall time {b['timed_ns_per_record']:.0f} ns per record")
+    p("  (ns/rec CPU: compress and write by the thread's CPU clock; the rest of the daemon's "
+      "CPU shared by the other stages' wall-time shares)")
+    p(f"  {'stage':<10}{'share':>7}{'ns/rec wall':>13}{'ns/rec CPU':>12}")
+    for n, v in b["stages"].items():
+        p(f"  {n:<10}{v['share']:>7.1%}{v['ns_per_record']:>13.0f}{v['cpu_ns_per_record']:>12.0f}")
+
+
 def print_table(res):
     meta = res["meta"]
     p = print
@@ -961,6 +1124,10 @@ def print_table(res):
         print_overhead(res["overhead"])
     if res.get("capacity"):
         print_capacity(res["capacity"])
+    if res.get("flatout"):
+        print_flatout(res["flatout"])
+    if res.get("breakdown"):
+        print_breakdown(res["breakdown"])
     lk, mem, rd = res.get("locked"), res["memory"], res.get("ready")
     p()
     p("Memory and start-up")
@@ -1023,6 +1190,12 @@ def main():
                     help="add the profile of tracerd at 200k opens/s (perf, bpf_stats) to a "
                     "quick run (the full run has it)")
     ap.add_argument("--no-profile", action="store_true", help="leave the profile out")
+    ap.add_argument("--tracerd", help="the tracerd binary to measure (default ./tracerd)")
+    ap.add_argument("--stages", help="its build with the stage timer (default "
+                    "build/bench/stages/tracerd): to compare two builds run after run")
+    ap.add_argument("--sections", type=lambda v: v.split(","),
+                    help="run only these sections, comma-separated: ready, overhead, "
+                    "capacity, flatout, breakdown (default: all)")
     ap.add_argument("--json", default=str(BUILD / "results.json"), help="where to write results")
     ap.add_argument("--print", metavar="RESULTS", dest="print_only",
                     help="print the table of an earlier results.json and exit")

@@ -5,7 +5,7 @@
  *   storm open --file PATH --rate N --duration S [--procs P]
  *	P processes each openat(O_RDONLY)+close PATH in a loop, paced together to N opens
  *	per second in batches (one batch per millisecond, clock_nanosleep to an absolute
- *	deadline), for S seconds.
+ *	deadline), for S seconds; --rate 0: as fast as they can (flat out).
  *   storm exec --duration S [--procs P] [--rate N]
  *	P processes each fork+exec /bin/true and wait for it, as fast as they can (or paced
  *	to N execs per second in total), for S seconds.
@@ -135,7 +135,7 @@ static void worker_run(const struct storm_opts *o, struct storm_shared *sh, int 
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: storm open --file PATH --rate N --duration S [--procs P]\n"
+	fprintf(out, "usage: storm open --file PATH --rate N|0 --duration S [--procs P]\n"
 		     "       storm exec --duration S [--procs P] [--rate N]\n");
 }
 
@@ -178,7 +178,7 @@ static int options_parse(int argc, char **argv, struct storm_opts *o)
 	if (optind != argc || o->duration_s <= 0 || o->procs < 1 || o->procs > PROCS_MAX ||
 	    o->rate < 0)
 		return -EINVAL;
-	if (!o->exec && (!o->file || o->rate <= 0))
+	if (!o->exec && !o->file)
 		return -EINVAL;
 	return 0;
 }

@@ -30,12 +30,64 @@ void json_array_begin(struct json_buf *b);
 void json_array_end(struct json_buf *b);
 void json_key(struct json_buf *b, const char *key);
 
+/* Grows the buffer for need more bytes plus the NUL; false (and oom set) when it cannot. */
+bool json_grow(struct json_buf *b, size_t need);
+
+/* Room for need more bytes plus the NUL; false once an allocation has failed. */
+static inline bool json_reserve_(struct json_buf *b, size_t need)
+{
+	if (__builtin_expect(b->oom, 0))
+		return false;
+	if (__builtin_expect(b->cap > b->len && b->cap - b->len > need, 1))
+		return true;
+	return json_grow(b, need);
+}
+
+static inline void json_terminate_(struct json_buf *b)
+{
+	b->data[b->len] = '\0';
+}
+
+static inline void json_put_(struct json_buf *b, char c)
+{
+	b->data[b->len++] = c;
+}
+
+/* A value or key follows a previous one unless it opens a container or follows a key. */
+static inline bool json_needs_comma_(const struct json_buf *b)
+{
+	char last;
+
+	if (b->len == 0)
+		return false;
+	last = b->data[b->len - 1];
+	return last != '{' && last != '[' && last != ':' && last != '\n';
+}
+
+/* Reserves need bytes plus a possible comma, and writes the comma. */
+static inline bool json_begin_value_(struct json_buf *b, size_t need)
+{
+	if (!json_reserve_(b, need + 1))
+		return false;
+	if (json_needs_comma_(b))
+		json_put_(b, ',');
+	return true;
+}
+
 /*
  * A key the program spells itself: JSON_KEY(b, "pid") is written as it is, quotes and
- * colon joined at compile time, with no scan for characters to escape (hot path).
+ * colon joined at compile time, with no scan for characters to escape (hot path). Inline:
+ * the copy of a constant length compiles to a few moves.
  */
 #define JSON_KEY(b, key) json_key_quoted(b, "\"" key "\":", sizeof("\"" key "\":") - 1)
-void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len);
+static inline void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len)
+{
+	if (!json_begin_value_(b, len))
+		return;
+	memcpy(b->data + b->len, quoted_key, len);
+	b->len += len;
+	json_terminate_(b);
+}
 
 /* Fields under such keys. */
 #define JSON_FIELD_U64(b, key, v)     \
@@ -71,6 +123,13 @@ void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len);
 
 /* Bare values (array elements or after json_key()). */
 void json_write_string(struct json_buf *b, const char *s, size_t len);
+/*
+ * A string the program made itself and knows needs no escape (digits, flag names): copied
+ * between quotes without a scan. Never for anything that came from the kernel as bytes.
+ */
+void json_write_clean_string(struct json_buf *b, const char *s, size_t len);
+/* Bytes that are already JSON text (a prefix built once), appended as they are. */
+void json_write_raw(struct json_buf *b, const char *s, size_t len);
 void json_write_u64(struct json_buf *b, uint64_t v);
 void json_write_i64(struct json_buf *b, int64_t v);
 void json_write_bool(struct json_buf *b, bool v);

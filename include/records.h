@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "dnscache.h"
+#include "linehead.h"
 #include "proctable.h"
 #include "trace.h"
 #include "tracerd_event.h"
@@ -26,6 +27,7 @@ struct records {
 	struct write_table *writes;
 	struct dns_cache *dns;
 	struct proc_table *procs; /* working directories */
+	struct line_head *head; /* the common fields of the last line, rendered */
 	records_take_write_totals_fn take_write_totals;
 	void *take_write_totals_ctx;
 	char *output_path; /* absolute, for tamper lines; NULL for stdout */

@@ -77,6 +77,7 @@ struct trace {
 	size_t job_id_len;
 	struct output *out;
 	struct json_buf line;
+	struct json_buf job_id_field; /* ","job_id":"..." escaped once, closing the timestamp */
 	int64_t boot_to_unix_ns; /* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	uint64_t start_boot_ns;
 	uint64_t lines[LINE_TYPES]; /* in the file */

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "privileges.h"
 #include "records.h"
+#include "stages.h"
 
 #define TICK_MS 100 /* drain period when the kernel does not wake us */
 
@@ -52,7 +53,10 @@ static int ring_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
 
+	STAGE_ENTER(STAGE_DECODE);
+	STAGE_RECORD();
 	records_handle(&d->records, data, size);
+	STAGE_LEAVE();
 	return 0;
 }
 
@@ -75,7 +79,9 @@ static void daemon_collect_losses(struct daemon *d)
 
 static void daemon_drain(struct daemon *d)
 {
+	STAGE_ENTER(STAGE_READ);
 	ring_buffer__consume(d->ring);
+	STAGE_LEAVE();
 	daemon_collect_losses(d);
 }
 
@@ -157,12 +163,14 @@ static int daemon_loop(struct daemon *d)
 
 		if (ready < 0)
 			return ready;
+		STAGE_ENTER(STAGE_LOOP);
 		if (ready & EVLOOP_SIGNAL)
 			daemon_signal(d);
 		if (ready & EVLOOP_TICK)
 			daemon_tick(d);
 		if (ready & EVLOOP_DATA)
 			daemon_drain(d);
+		STAGE_LEAVE();
 	}
 	return 0;
 }
@@ -325,6 +333,7 @@ static void daemon_finish(struct daemon *d)
 {
 	uint64_t dropped = 0;
 
+	STAGE_ENTER(STAGE_LOOP);
 	daemon_drain(d);
 	records_finish(&d->records);
 	daemon_collect_losses(d);
@@ -333,6 +342,8 @@ static void daemon_finish(struct daemon *d)
 	if (output_close(d->trace.out, &dropped) < 0)
 		log_msg("the trace could not be written completely");
 	d->trace.out = NULL;
+	STAGE_LEAVE();
+	STAGES_REPORT();
 }
 
 static void daemon_cleanup(struct daemon *d)

@@ -82,7 +82,7 @@ static const char *access_mode_name(uint32_t flags)
 	}
 }
 
-int format_open_flags(uint32_t flags, char *buf, size_t buflen)
+static int open_flags_text(uint32_t flags, char *buf, size_t buflen)
 {
 	struct text t = TEXT_INIT(buf, buflen);
 	uint32_t rest, bit, unknown = 0;
@@ -146,6 +146,36 @@ int format_io_uring_setup_flags(uint32_t flags, char *buf, size_t buflen)
 		text_add(&t, hex);
 	}
 	return text_finish(&t);
+}
+
+/*
+ * The last flags' text is kept: a process opens file after file with the same flags (the
+ * hot path: every file_open line has them).
+ */
+static _Thread_local struct {
+	bool valid;
+	uint32_t flags;
+	int len;
+	char text[256];
+} open_flags_cache;
+
+int format_open_flags(uint32_t flags, char *buf, size_t buflen)
+{
+	int n;
+
+	if (open_flags_cache.valid && open_flags_cache.flags == flags &&
+	    (size_t)open_flags_cache.len < buflen) {
+		memcpy(buf, open_flags_cache.text, open_flags_cache.len + 1);
+		return open_flags_cache.len;
+	}
+	n = open_flags_text(flags, buf, buflen);
+	if (n >= 0 && (size_t)n < sizeof(open_flags_cache.text)) {
+		memcpy(open_flags_cache.text, buf, n + 1);
+		open_flags_cache.len = n;
+		open_flags_cache.flags = flags;
+		open_flags_cache.valid = true;
+	}
+	return n;
 }
 
 const uint8_t *addr_unmap_ipv4(int *family, const uint8_t *addr)

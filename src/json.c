@@ -55,7 +55,7 @@ void json_buf_reset(struct json_buf *b)
 		b->data[0] = '\0';
 }
 
-static bool json_grow(struct json_buf *b, size_t need)
+bool json_grow(struct json_buf *b, size_t need)
 {
 	size_t cap = b->cap ? b->cap : JSON_BUF_INITIAL_CAP;
 	char *data;
@@ -80,46 +80,10 @@ out_oom:
 	return false;
 }
 
-/* Room for need more bytes plus the NUL; false once an allocation has failed. */
-static inline bool json_reserve(struct json_buf *b, size_t need)
-{
-	if (__builtin_expect(b->oom, 0))
-		return false;
-	if (__builtin_expect(b->cap > b->len && b->cap - b->len > need, 1))
-		return true;
-	return json_grow(b, need);
-}
-
-static inline void json_terminate(struct json_buf *b)
-{
-	b->data[b->len] = '\0';
-}
-
-static inline void json_put(struct json_buf *b, char c)
-{
-	b->data[b->len++] = c;
-}
-
-/* A value or key follows a previous one unless it opens a container or follows a key. */
-static inline bool json_needs_comma(const struct json_buf *b)
-{
-	char last;
-
-	if (b->len == 0)
-		return false;
-	last = b->data[b->len - 1];
-	return last != '{' && last != '[' && last != ':' && last != '\n';
-}
-
-/* Reserves need bytes plus a possible comma, and writes the comma. */
-static inline bool json_begin_value(struct json_buf *b, size_t need)
-{
-	if (!json_reserve(b, need + 1))
-		return false;
-	if (json_needs_comma(b))
-		json_put(b, ',');
-	return true;
-}
+#define json_reserve json_reserve_
+#define json_terminate json_terminate_
+#define json_put json_put_
+#define json_begin_value json_begin_value_
 
 static void json_append_raw(struct json_buf *b, const char *s, size_t len)
 {
@@ -127,6 +91,22 @@ static void json_append_raw(struct json_buf *b, const char *s, size_t len)
 		return;
 	memcpy(b->data + b->len, s, len);
 	b->len += len;
+	json_terminate(b);
+}
+
+void json_write_raw(struct json_buf *b, const char *s, size_t len)
+{
+	json_append_raw(b, s, len);
+}
+
+void json_write_clean_string(struct json_buf *b, const char *s, size_t len)
+{
+	if (!json_begin_value(b, len + 2))
+		return;
+	json_put(b, '"');
+	memcpy(b->data + b->len, s, len);
+	b->len += len;
+	json_put(b, '"');
 	json_terminate(b);
 }
 
@@ -345,15 +325,6 @@ void json_key(struct json_buf *b, const char *key)
 	if (!json_reserve(b, 1))
 		return;
 	json_put(b, ':');
-	json_terminate(b);
-}
-
-void json_key_quoted(struct json_buf *b, const char *quoted_key, size_t len)
-{
-	if (!json_begin_value(b, len))
-		return;
-	memcpy(b->data + b->len, quoted_key, len);
-	b->len += len;
 	json_terminate(b);
 }
 

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <libdeflate.h>
 
+#include "stages.h"
+
 /*
  * libdeflate level 1: zlib level 1's ratio on our JSON at about half its CPU (measured
  * in bench/). Each stage of lines becomes one complete gzip member, written at once.
@@ -16,7 +18,9 @@
 #define OUTPUT_GZIP_LEVEL 1
 #define OUTPUT_MODE 0640
 /* Lines are gathered this much at a time into one member (or, plain, one write). */
+#ifndef OUTPUT_STAGE_SIZE
 #define OUTPUT_STAGE_SIZE (256 * 1024)
+#endif
 
 struct output {
 	int fd;
@@ -146,9 +150,16 @@ static int write_all(int fd, const void *data, size_t len)
 /* The stage as one complete gzip member, in one write. */
 static int output_write_member(struct output *out)
 {
-	size_t len = libdeflate_gzip_compress(out->compressor, out->stage, out->stage_len,
-					      out->member, out->member_cap);
-	int err = len ? write_all(out->fd, out->member, len) : -EIO;
+	size_t len;
+	int err;
+
+	STAGE_ENTER(STAGE_COMPRESS);
+	len = libdeflate_gzip_compress(out->compressor, out->stage, out->stage_len, out->member,
+				       out->member_cap);
+	STAGE_LEAVE();
+	STAGE_ENTER(STAGE_WRITE);
+	err = len ? write_all(out->fd, out->member, len) : -EIO;
+	STAGE_LEAVE();
 
 	if (!err) {
 		out->good_size += len;
@@ -167,10 +178,13 @@ int output_flush(struct output *out, uint64_t *ret_lost_lines)
 	*ret_lost_lines = 0;
 	if (!out->stage_len)
 		return 0;
-	if (out->plain)
+	if (out->plain) {
+		STAGE_ENTER(STAGE_WRITE);
 		err = write_all(out->fd, out->stage, out->stage_len);
-	else
+		STAGE_LEAVE();
+	} else {
 		err = output_write_member(out);
+	}
 	if (err)
 		*ret_lost_lines = out->stage_lines;
 	out->stage_len = 0;

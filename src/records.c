@@ -16,45 +16,32 @@
 
 #include "dns.h"
 #include "format.h"
+#include "linehead.h"
 #include "pathnorm.h"
+#include "stages.h"
 #include "text.h"
 
 #define MAX_ERRNO 4095 /* include/linux/err.h: -4095..-1 are errors */
 #define SIGNAL_MAX 64 /* _NSIG */
 
-/* exec_id: the pid and the boot-time nanosecond its image was exec'd (or it started). */
-static void json_write_exec_id(struct json_buf *b, uint32_t pid, uint64_t exec_ns)
-{
-	char id[48];
-	char *end = id + sizeof(id);
-	char *start = decimal_before(end, exec_ns);
-
-	*--start = '-';
-	start = decimal_before(start, pid);
-	json_write_string(b, start, end - start);
-}
-
 static void records_begin(struct records *r, enum trace_line_type type, const struct rec_header *h,
 			  uint64_t boot_ns)
 {
 	struct json_buf *b = &r->trace->line;
-	const char *cwd;
-	size_t cwd_len;
+	const char *cwd, *container, *head;
+	size_t cwd_len, head_len;
 
 	trace_line_begin(r->trace, type, boot_ns);
-	JSON_FIELD_U64(b, "pid", h->pid);
-	JSON_FIELD_U64(b, "tid", h->tid);
-	JSON_FIELD_U64(b, "ppid", h->ppid);
-	JSON_FIELD_U64(b, "uid", h->uid);
-	/* TASK_COMM_LEN counts the NUL: a comm without one is cut at 15 bytes, as the kernel's. */
-	JSON_FIELD_STRING(b, "comm", h->comm, strnlen(h->comm, sizeof(h->comm) - 1));
-	JSON_KEY(b, "exec_id");
-	json_write_exec_id(b, h->pid, h->exec_ns);
-	JSON_FIELD_U64(b, "cgroup_id", h->cgroup_id);
-	JSON_FIELD_CSTR(b, "container_id", cgroup_cache_container(r->cgroups, h->cgroup_id));
+	STAGE_ENTER(STAGE_ENRICH);
+	container = cgroup_cache_container(r->cgroups, h->cgroup_id);
 	cwd = proc_table_cwd(r->procs, h->pid, &cwd_len);
-	if (cwd)
-		JSON_FIELD_STRING(b, "cwd", cwd, cwd_len);
+	STAGE_LEAVE();
+	/* pid ... cwd: the same text as the previous line's while the process is the same. */
+	head = line_head_render(r->head, h, container, cwd, cwd_len, &head_len);
+	if (head)
+		json_write_raw(b, head, head_len);
+	else
+		b->oom = true; /* the line is dropped and counted */
 }
 
 /* A string must lie inside the record's data area. */
@@ -431,7 +418,9 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len) ||
 	    !ret_valid(rec->ret))
 		return -EINVAL;
+	STAGE_ENTER(STAGE_ENRICH);
 	path = open_path(rec, buf, sizeof(buf), &path_len);
+	STAGE_LEAVE();
 	if (!path)
 		return -EINVAL;
 	records_begin(r, LINE_FILE_OPEN, &rec->h, rec->h.timestamp_ns);
@@ -439,8 +428,10 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	JSON_FIELD_TRUE_IF(b, "path_truncated",
 			   rec->flags & (OPEN_PATH_TRUNCATED | OPEN_BASE_TRUNCATED));
 	n = format_open_flags(rec->open_flags, flags, sizeof(flags));
-	if (n > 0)
-		JSON_FIELD_STRING(b, "flags", flags, n);
+	if (n > 0) {
+		JSON_KEY(b, "flags");
+		json_write_clean_string(b, flags, n); /* flag names and hex */
+	}
 	JSON_FIELD_I64(b, "ret", rec->ret);
 	if (rec->flags & OPEN_VIA_IO_URING)
 		JSON_FIELD_CSTR(b, "via", "io_uring");
@@ -465,6 +456,7 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 {
 	size_t data_len = size - sizeof(*rec);
 	const char *path = rec->data + rec->path.off;
+	int err;
 
 	if (!rec_str_valid(rec->path, data_len))
 		return -EINVAL;
@@ -473,7 +465,10 @@ static int records_file_write(struct records *r, const struct rec_write *rec, si
 	    !path_is_absolute(path, rec->path.len))
 		return -EINVAL;
 	if (rec->h.type == REC_WRITE_FIRST) {
-		if (write_table_add(r->writes, rec, path, rec->path.len) < 0)
+		STAGE_ENTER(STAGE_ENRICH);
+		err = write_table_add(r->writes, rec, path, rec->path.len);
+		STAGE_LEAVE();
+		if (err < 0)
 			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
 		return 0;
 	}
@@ -752,6 +747,8 @@ int records_init(struct records *r, const struct records_config *cfg)
 	r->take_write_totals_ctx = cfg->take_write_totals_ctx;
 	err = write_table_new(&r->writes);
 	if (!err)
+		err = line_head_new(&r->head);
+	if (!err)
 		err = dns_cache_new(&r->dns);
 	if (!err)
 		err = proc_table_new(&r->procs);
@@ -765,6 +762,7 @@ void records_free(struct records *r)
 	write_table_free(r->writes);
 	dns_cache_free(r->dns);
 	proc_table_free(r->procs);
+	line_head_free(r->head);
 	free(r->output_path);
 	memset(r, 0, sizeof(*r));
 }

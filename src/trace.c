@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stages.h"
 #include "timefmt.h"
 
 static const char *const line_type_names[LINE_TYPES] = {
@@ -20,6 +21,31 @@ static const char *const line_type_names[LINE_TYPES] = {
 	[LINE_IO_URING_SETUP] = "io_uring_setup",
 	[LINE_TRACE_START] = "trace_start",	  [LINE_EVENTS_LOST] = "events_lost",
 	[LINE_TRACE_END] = "trace_end",
+};
+
+/* How every event line begins, up to its timestamp's value: built at compile time. */
+#define LINE_PREFIX_TEXT(name) "{\"type\":\"" name "\",\"timestamp\":\""
+#define LINE_PREFIX(name)                                                  \
+	{                                                                  \
+		LINE_PREFIX_TEXT(name), sizeof(LINE_PREFIX_TEXT(name)) - 1 \
+	}
+static const struct {
+	const char *text;
+	size_t len;
+} line_prefixes[LINE_TYPES] = {
+	[LINE_PROCESS_EXEC] = LINE_PREFIX("process_exec"),
+	[LINE_PROCESS_EXIT] = LINE_PREFIX("process_exit"),
+	[LINE_NET_CONNECT] = LINE_PREFIX("net_connect"),
+	[LINE_DNS_QUERY] = LINE_PREFIX("dns_query"),
+	[LINE_FILE_OPEN] = LINE_PREFIX("file_open"),
+	[LINE_FILE_WRITE] = LINE_PREFIX("file_write"),
+	[LINE_NET_LISTEN] = LINE_PREFIX("net_listen"),
+	[LINE_NET_ACCEPT] = LINE_PREFIX("net_accept"),
+	[LINE_PROCESS_ACCESS] = LINE_PREFIX("process_access"),
+	[LINE_TAMPER] = LINE_PREFIX("tamper"),
+	[LINE_TRACE_START] = LINE_PREFIX("trace_start"),
+	[LINE_EVENTS_LOST] = LINE_PREFIX("events_lost"),
+	[LINE_TRACE_END] = LINE_PREFIX("trace_end"),
 };
 
 static const char *const loss_reason_names[LOSS_REASONS] = {
@@ -75,6 +101,10 @@ void trace_init(struct trace *t, const char *job_id, struct output *out)
 	t->job_id_len = strlen(job_id);
 	t->out = out;
 	json_buf_init(&t->line);
+	/* The job id is escaped once: every line then copies it (on failure, escaped per line). */
+	json_buf_init(&t->job_id_field);
+	json_write_raw(&t->job_id_field, "\"", 1); /* the timestamp's closing quote */
+	JSON_FIELD_STRING(&t->job_id_field, "job_id", job_id, t->job_id_len);
 	trace_clock_sync(t);
 	t->start_boot_ns = trace_boot_now_ns();
 }
@@ -82,14 +112,24 @@ void trace_init(struct trace *t, const char *job_id, struct output *out)
 void trace_free(struct trace *t)
 {
 	json_buf_free(&t->line);
+	json_buf_free(&t->job_id_field);
 }
 
 void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns)
 {
 	char ts[TIMEFMT_RFC3339_LEN + 1];
-	int n = timefmt_rfc3339(boot_ns + t->boot_to_unix_ns, ts, sizeof(ts));
+	int n;
 
+	STAGE_LINE_BEGIN();
+	n = timefmt_rfc3339(boot_ns + t->boot_to_unix_ns, ts, sizeof(ts));
 	json_buf_reset(&t->line);
+	/* The common start in three copies: {"type":"T","timestamp":" TS ","job_id":"J" */
+	if (n > 0 && !t->job_id_field.oom) {
+		json_write_raw(&t->line, line_prefixes[type].text, line_prefixes[type].len);
+		json_write_raw(&t->line, ts, n);
+		json_write_raw(&t->line, t->job_id_field.data, t->job_id_field.len);
+		return;
+	}
 	json_object_begin(&t->line);
 	JSON_FIELD_CSTR(&t->line, "type", line_type_names[type]);
 	if (n > 0)
@@ -114,16 +154,18 @@ void trace_line_end(struct trace *t, enum trace_line_type type)
 	json_newline(&t->line);
 	if (t->line.oom) {
 		t->lost[LOSS_WRITE_ERROR]++;
-		return;
+		goto out;
 	}
 	if (!output_fits(t->out, t->line.len))
 		trace_flush(t);
 	err = output_append(t->out, t->line.data, t->line.len);
 	if (err) {
 		trace_write_failed(t, err, 1);
-		return;
+		goto out;
 	}
 	t->staged[type]++;
+out:
+	STAGE_LINE_END();
 }
 
 /* The first line of a small file (boot_id), without its trailing newline. */

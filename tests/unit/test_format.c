@@ -146,6 +146,17 @@ static void test_flags_buffer_too_small(void **state)
 	assert_int_equal(format_open_flags(0, NULL, 0), -ENOSPC);
 }
 
+/* The last flags' text is reused: the same flags again, others, then back, stay exact. */
+static void test_flags_repeated(void **state)
+{
+	for (int i = 0; i < 3; i++) {
+		assert_flags(O_RDONLY | O_CLOEXEC, "O_RDONLY|O_CLOEXEC");
+		assert_flags(O_RDONLY | O_CLOEXEC, "O_RDONLY|O_CLOEXEC");
+		assert_flags(O_WRONLY | O_CREAT | O_TRUNC, "O_WRONLY|O_CREAT|O_TRUNC");
+		assert_flags(0x40000000, "O_RDONLY|0x40000000");
+	}
+}
+
 static void assert_addr6(const char *text, const char *expected)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -282,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_bits_as_hex),
 		cmocka_unit_test(test_io_uring_setup_flags),
 		cmocka_unit_test(test_flags_buffer_too_small),
+		cmocka_unit_test(test_flags_repeated),
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv4_mapped_shown_as_ipv4),
