@@ -12,40 +12,34 @@
 #include "stages.h"
 #include "timefmt.h"
 
-static const char *const line_type_names[LINE_TYPES] = {
-	[LINE_PROCESS_EXEC] = "process_exec",	  [LINE_PROCESS_EXIT] = "process_exit",
-	[LINE_NET_CONNECT] = "net_connect",	  [LINE_DNS_QUERY] = "dns_query",
-	[LINE_FILE_OPEN] = "file_open",		  [LINE_FILE_WRITE] = "file_write",
-	[LINE_NET_LISTEN] = "net_listen",	  [LINE_NET_ACCEPT] = "net_accept",
-	[LINE_PROCESS_ACCESS] = "process_access", [LINE_TAMPER] = "tamper",
-	[LINE_IO_URING_SETUP] = "io_uring_setup",
-	[LINE_TRACE_START] = "trace_start",	  [LINE_EVENTS_LOST] = "events_lost",
-	[LINE_TRACE_END] = "trace_end",
-};
-
-/* How every event line begins, up to its timestamp's value: built at compile time. */
+/*
+ * Each line type's name, and how its lines begin up to the timestamp's value (built at
+ * compile time from the name: one table, so a new type cannot get one without the other).
+ */
 #define LINE_PREFIX_TEXT(name) "{\"type\":\"" name "\",\"timestamp\":\""
-#define LINE_PREFIX(name)                                                  \
-	{                                                                  \
-		LINE_PREFIX_TEXT(name), sizeof(LINE_PREFIX_TEXT(name)) - 1 \
-	}
+#define LINE_TYPE(id, type_name)                        \
+	[id] = { .name = type_name,                     \
+		 .prefix = LINE_PREFIX_TEXT(type_name), \
+		 .prefix_len = sizeof(LINE_PREFIX_TEXT(type_name)) - 1 }
 static const struct {
-	const char *text;
-	size_t len;
-} line_prefixes[LINE_TYPES] = {
-	[LINE_PROCESS_EXEC] = LINE_PREFIX("process_exec"),
-	[LINE_PROCESS_EXIT] = LINE_PREFIX("process_exit"),
-	[LINE_NET_CONNECT] = LINE_PREFIX("net_connect"),
-	[LINE_DNS_QUERY] = LINE_PREFIX("dns_query"),
-	[LINE_FILE_OPEN] = LINE_PREFIX("file_open"),
-	[LINE_FILE_WRITE] = LINE_PREFIX("file_write"),
-	[LINE_NET_LISTEN] = LINE_PREFIX("net_listen"),
-	[LINE_NET_ACCEPT] = LINE_PREFIX("net_accept"),
-	[LINE_PROCESS_ACCESS] = LINE_PREFIX("process_access"),
-	[LINE_TAMPER] = LINE_PREFIX("tamper"),
-	[LINE_TRACE_START] = LINE_PREFIX("trace_start"),
-	[LINE_EVENTS_LOST] = LINE_PREFIX("events_lost"),
-	[LINE_TRACE_END] = LINE_PREFIX("trace_end"),
+	const char *name;
+	const char *prefix;
+	size_t prefix_len;
+} line_types[LINE_TYPES] = {
+	LINE_TYPE(LINE_PROCESS_EXEC, "process_exec"),
+	LINE_TYPE(LINE_PROCESS_EXIT, "process_exit"),
+	LINE_TYPE(LINE_NET_CONNECT, "net_connect"),
+	LINE_TYPE(LINE_DNS_QUERY, "dns_query"),
+	LINE_TYPE(LINE_FILE_OPEN, "file_open"),
+	LINE_TYPE(LINE_FILE_WRITE, "file_write"),
+	LINE_TYPE(LINE_NET_LISTEN, "net_listen"),
+	LINE_TYPE(LINE_NET_ACCEPT, "net_accept"),
+	LINE_TYPE(LINE_PROCESS_ACCESS, "process_access"),
+	LINE_TYPE(LINE_IO_URING_SETUP, "io_uring_setup"),
+	LINE_TYPE(LINE_TAMPER, "tamper"),
+	LINE_TYPE(LINE_TRACE_START, "trace_start"),
+	LINE_TYPE(LINE_EVENTS_LOST, "events_lost"),
+	LINE_TYPE(LINE_TRACE_END, "trace_end"),
 };
 
 static const char *const loss_reason_names[LOSS_REASONS] = {
@@ -125,13 +119,13 @@ void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_
 	json_buf_reset(&t->line);
 	/* The common start in three copies: {"type":"T","timestamp":" TS ","job_id":"J" */
 	if (n > 0 && !t->job_id_field.oom) {
-		json_write_raw(&t->line, line_prefixes[type].text, line_prefixes[type].len);
+		json_write_raw(&t->line, line_types[type].prefix, line_types[type].prefix_len);
 		json_write_raw(&t->line, ts, n);
 		json_write_raw(&t->line, t->job_id_field.data, t->job_id_field.len);
 		return;
 	}
 	json_object_begin(&t->line);
-	JSON_FIELD_CSTR(&t->line, "type", line_type_names[type]);
+	JSON_FIELD_CSTR(&t->line, "type", line_types[type].name);
 	if (n > 0)
 		JSON_FIELD_STRING(&t->line, "timestamp", ts, n);
 	JSON_FIELD_STRING(&t->line, "job_id", t->job_id, t->job_id_len);
@@ -299,7 +293,7 @@ void trace_write_end(struct trace *t)
 	json_object_begin(&t->line);
 	for (int i = 0; i < LINE_EVENT_TYPES; i++) {
 		if (t->lines[i] + t->staged[i] && i != LINE_TAMPER)
-			json_field_u64_named(&t->line, line_type_names[i],
+			json_field_u64_named(&t->line, line_types[i].name,
 					     t->lines[i] + t->staged[i]);
 	}
 	json_object_end(&t->line);
