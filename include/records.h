@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "dnscache.h"
+#include "exehash.h"
 #include "proctable.h"
 #include "trace.h"
 #include "tracerd_event.h"
@@ -26,6 +27,7 @@ struct records {
 	struct write_table *writes;
 	struct dns_cache *dns;
 	struct proc_table *procs; /* working directories */
+	struct exehash *hashes; /* the caller's; NULL: exec lines carry no hash */
 	records_take_write_totals_fn take_write_totals;
 	void *take_write_totals_ctx;
 	char *output_path; /* absolute, for tamper lines; NULL for stdout */
@@ -38,6 +40,7 @@ struct records_config {
 	struct trace *trace; /* the lines go there */
 	struct cgroup_cache *cgroups; /* container ids; the caller keeps and frees it */
 	const char *output_path; /* names the trace file in tamper lines; NULL: stdout */
+	struct exehash *hashes; /* executables' hashes; NULL: none */
 	records_take_write_totals_fn take_write_totals;
 	void *take_write_totals_ctx;
 };

@@ -130,6 +130,11 @@ static void json_append_raw(struct json_buf *b, const char *s, size_t len)
 	json_terminate(b);
 }
 
+void json_write_raw(struct json_buf *b, const char *s, size_t len)
+{
+	json_append_raw(b, s, len);
+}
+
 void json_object_begin(struct json_buf *b)
 {
 	if (!json_begin_value(b, 1))
