@@ -41,6 +41,7 @@ struct cache_slot {
 
 struct exehash {
 	int fd;
+	bool hasher_lost; /* it went away: lines say busy rather than nothing */
 	struct trace *trace;
 	unsigned int pending;
 	struct waiting_line waiting[EXEHASH_PENDING_MAX];
@@ -255,7 +256,7 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 	uint32_t token = 0;
 	uint64_t seq;
 
-	if (x->fd < 0) {
+	if (x->fd < 0 && !x->hasher_lost) {
 		trace_line_end(x->trace, LINE_PROCESS_EXEC);
 		return;
 	}
@@ -268,7 +269,7 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 	if (rec->flags & EXEC_INTERPRETED)
 		parts[1].state = PART_WAITING;
 	if (parts_waiting(parts)) {
-		w = waiting_slot(x, &token);
+		w = x->fd >= 0 ? waiting_slot(x, &token) : NULL;
 		if (w)
 			exehash_requests(x, rec, parts, token);
 		else
@@ -321,6 +322,7 @@ static void exehash_hasher_lost(struct exehash *x)
 {
 	close(x->fd);
 	x->fd = -1;
+	x->hasher_lost = true;
 	exehash_finish(x);
 }
 
