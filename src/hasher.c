@@ -54,6 +54,13 @@ struct job {
 	uint64_t done;
 };
 
+/* A request for a file a job is hashing already: answered with it. */
+struct follower {
+	uint32_t token;
+	uint32_t kind;
+	struct rec_file_id id;
+};
+
 struct cache_entry {
 	struct rec_file_id id;
 	uint8_t digest[SHA256_DIGEST_LEN];
@@ -64,6 +71,8 @@ struct hasher {
 	int sock;
 	struct job jobs[HASHER_JOBS_MAX];
 	unsigned int head, count;
+	struct follower followers[HASHER_JOBS_MAX];
+	unsigned int followers_count;
 	struct cache_entry cache[HASHER_CACHE_SLOTS];
 	uint64_t window_start_ns;
 	uint64_t window_bytes;
@@ -140,8 +149,15 @@ static int open_path(uint32_t pid, bool alive, const char *path, uint32_t len)
 	return n < 0 ? -errno : n;
 }
 
-/* A regular file whose identity is id: the file's fd, else -1 and why in *ret_missing. */
-static int verify_identity(int fd, const struct rec_file_id *id, int *ret_missing)
+/*
+ * A regular file whose identity is id: the file's fd, else -1 and why in *ret_missing.
+ * running: reached through /proc/PID/exe of the process that executed it. Its contents
+ * cannot have changed since the exec: the kernel refuses writers of a running executable
+ * (ETXTBSY) from the exec on. Its ctime can: unlink, rename, chmod or link while it runs
+ * change only the inode, so a later ctime is the same file. Through a path, no such
+ * guarantee: the four must be equal.
+ */
+static int verify_identity(int fd, const struct rec_file_id *id, bool running, int *ret_missing)
 {
 	struct rec_file_id found;
 	struct stat st;
@@ -152,6 +168,10 @@ static int verify_identity(int fd, const struct rec_file_id *id, int *ret_missin
 		return -1;
 	}
 	file_id_from_stat(&st, &found);
+	if (running && found.dev == id->dev && found.ino == id->ino && found.size == id->size &&
+	    (found.ctime_sec > id->ctime_sec ||
+	     (found.ctime_sec == id->ctime_sec && found.ctime_nsec >= id->ctime_nsec)))
+		return fd;
 	if (!file_id_same(&found, id)) {
 		*ret_missing = HASH_MISSING_REPLACED;
 		close(fd);
@@ -177,7 +197,7 @@ static int open_exe(const struct exehash_request *req, int *ret_missing)
 	snprintf(proc, sizeof(proc), "/proc/%u/exe", req->pid);
 	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd >= 0) {
-		fd = verify_identity(fd, &req->id, ret_missing);
+		fd = verify_identity(fd, &req->id, true, ret_missing);
 		if (fd >= 0)
 			return fd;
 		/* Another image now (a later exec, a reused pid): try the path. */
@@ -196,7 +216,7 @@ static int open_exe(const struct exehash_request *req, int *ret_missing)
 		*ret_missing = missing_from_errno(fd, alive);
 		return -1;
 	}
-	return verify_identity(fd, &req->id, ret_missing);
+	return verify_identity(fd, &req->id, false, ret_missing);
 }
 
 /* The script: by path, proved by a change time before the exec. */
@@ -231,6 +251,42 @@ static int open_script(const struct exehash_request *req, struct rec_file_id *re
 	return fd;
 }
 
+/*
+ * The file of a request is being hashed already (a build runs cc many times at once): it
+ * waits for that job's answer instead of reading the file again.
+ */
+static bool follow_job(struct hasher *h, const struct exehash_request *req,
+		       const struct rec_file_id *id)
+{
+	for (unsigned int i = 0; i < h->count; i++) {
+		const struct job *j = &h->jobs[(h->head + i) % HASHER_JOBS_MAX];
+
+		if (j->kind != req->kind || !file_id_same(&j->id, id) ||
+		    h->followers_count == HASHER_JOBS_MAX)
+			continue;
+		h->followers[h->followers_count++] =
+			(struct follower){ .token = req->token, .kind = req->kind, .id = *id };
+		return true;
+	}
+	return false;
+}
+
+/* The job's answer for the requests that followed it: the same file, not read again. */
+static void followers_answer(struct hasher *h, const struct job *j, int missing,
+			     const uint8_t *digest)
+{
+	for (unsigned int i = 0; i < h->followers_count;) {
+		struct follower *f = &h->followers[i];
+
+		if (f->kind != j->kind || !file_id_same(&f->id, &j->id)) {
+			i++;
+			continue;
+		}
+		answer_send(h, f->token, f->kind, missing, &f->id, digest, true);
+		*f = h->followers[--h->followers_count];
+	}
+}
+
 /* A request: answered now (cache, missing), or a job with its file open. */
 static void request_take(struct hasher *h, const struct exehash_request *req)
 {
@@ -261,6 +317,10 @@ static void request_take(struct hasher *h, const struct exehash_request *req)
 			answer_send(h, req->token, req->kind, -1, &id, c->digest, true);
 			return;
 		}
+	}
+	if (fd >= 0 && follow_job(h, req, &id)) {
+		close(fd);
+		return;
 	}
 	if (fd < 0 || h->count == HASHER_JOBS_MAX) {
 		if (fd >= 0) {
@@ -301,6 +361,7 @@ static void job_finish(struct hasher *h, struct job *j, int missing)
 	close(j->fd);
 	if (missing >= 0) {
 		answer_send(h, j->token, j->kind, missing, &j->id, NULL, false);
+		followers_answer(h, j, missing, NULL);
 	} else {
 		sha256_final(&j->sha, digest);
 		c = cache_entry(h, &j->id);
@@ -308,6 +369,7 @@ static void job_finish(struct hasher *h, struct job *j, int missing)
 		memcpy(c->digest, digest, SHA256_DIGEST_LEN);
 		c->used = true;
 		answer_send(h, j->token, j->kind, -1, &j->id, digest, false);
+		followers_answer(h, j, -1, digest);
 	}
 	h->head = (h->head + 1) % HASHER_JOBS_MAX;
 	h->count--;
