@@ -390,6 +390,24 @@ class Tracer:
     def cpu_s(self):
         return proc_cpu_s(self.proc.pid)
 
+    def hasher_cpu_s(self):
+        """
+        CPU of tracerd's hasher child (src/hasher.c) so far: it is in tracerd's rusage at
+        exit too (reaped), this says how much of it hashing was. None without one.
+        """
+        pid = self.proc.pid
+        try:
+            kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+        except OSError:
+            return None
+        for k in kids:
+            try:
+                if open(f"/proc/{k}/comm").read().strip() == "tracerd-hasher":
+                    return proc_cpu_s(int(k))
+            except OSError:
+                continue
+        return None
+
     def stop(self):
         """
         SIGTERM, wait; returns the CPU it used in all and since ready, and its VmHWM as it
@@ -398,6 +416,7 @@ class Tracer:
         the forking python harness.
         """
         pid = self.proc.pid
+        hasher_cpu = self.hasher_cpu_s() if self.kind == "tracerd" else None
         os.kill(pid, signal.SIGTERM)
         hwm_exit = 0
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -415,7 +434,7 @@ class Tracer:
             raise BenchError(f"{self.kind} exited with {code}: {self.stderr_tail()}")
         total = rusage_cpu_s(ru)
         res = {"cpu_total_s": total, "cpu_after_ready_s": max(0.0, total - self.cpu_at_ready),
-               "vmhwm_exit": hwm_exit}
+               "vmhwm_exit": hwm_exit, "hasher_cpu_s": hasher_cpu}
         if self.kind != "tracerd":
             try:
                 res["summary"] = json.loads(self.stdout_path.read_text())
@@ -543,7 +562,8 @@ class Bench:
                     self.peak["vmhwm_exit"] = max(self.peak["vmhwm_exit"], stop["vmhwm_exit"])
                     end, size = tracer.trace()
                     res.update(events=end["events"], lost=end["lost"], by_type=end["by_type"],
-                               bytes=size)
+                               bytes=size, hasher_cpu_s=stop["hasher_cpu_s"],
+                               hashes=end.get("hashes"))
                 elif "summary" in stop:
                     res.update(records=stop["summary"]["records"],
                                lost=stop["summary"]["lost"])
@@ -628,6 +648,7 @@ class Bench:
                        us_per_event=stop["cpu_after_ready_s"] / events * 1e6 if events else None,
                        bytes_per_event=size / events if events else None,
                        events_per_s=events / res["wall_s"],
+                       hasher_cpu_s=stop["hasher_cpu_s"], hashes=end.get("hashes"),
                        vmhwm=st.get("VmHWM"), rss_anon=st.get("RssAnon"))
         return res
 
@@ -794,6 +815,14 @@ def summarize_overhead(rounds):
             cfg["median_us_per_event"] = statistics.median(
                 r["runs"][c]["tracer_cpu_total_s"] / r["runs"][c]["events"] * 1e6
                 for r in rounds if r["runs"][c]["events"])
+            hc = [r["runs"][c]["hasher_cpu_s"] for r in rounds
+                  if r["runs"][c].get("hasher_cpu_s") is not None]
+            cfg["median_hasher_cpu_s"] = statistics.median(hc) if hc else None
+            cfg["median_hasher_cpu_share"] = statistics.median(
+                r["runs"][c]["hasher_cpu_s"] / r["runs"][c]["tracer_cpu_total_s"] for r in rounds
+                if r["runs"][c].get("hasher_cpu_s") is not None
+                and r["runs"][c]["tracer_cpu_total_s"]) if hc else None
+            cfg["hashes"] = rounds[-1]["runs"][c].get("hashes")
         out["configs"][c] = cfg
     return out
 
@@ -887,6 +916,10 @@ def print_overhead(ov):
     p(f"  tracerd per pass: {t['median_events']:,.0f} events, {t['lost']} lost over all rounds, "
       f"{t['median_bytes_per_event']:.1f} bytes/event, {t['median_us_per_event']:.2f} µs "
       "daemon CPU/event (ready to exit)")
+    if t.get("median_hasher_cpu_s") is not None:
+        p(f"  hashing (the hasher process, in the daemon CPU above): "
+          f"{t['median_hasher_cpu_s'] * 1000:.0f} ms CPU per pass, "
+          f"{t['median_hasher_cpu_share']:.0%} of tracerd's; last pass: {t['hashes']}")
     for i, r in enumerate(rounds):
         flag = "NOISY" if r["noisy"] else "quiet"
         p(f"  round {i + 1}: {' > '.join(r['order'])}; others used {r['other_cpu_s']:.1f} CPU-s "
@@ -932,6 +965,10 @@ def print_capacity(cap):
         p(f"    traced: {e['events']:,} events ({e['events'] / e['ops']:.1f}/exec), "
           f"{e['lost']} lost, {fmt(e['us_per_event'], '.2f')} µs daemon CPU/event, "
           f"{fmt(e['bytes_per_event'], '.1f')} bytes/event")
+        if e.get("hasher_cpu_s") is not None:
+            p(f"    hashing: {e['hasher_cpu_s'] * 1000:.0f} ms hasher CPU of "
+              f"{e['daemon_cpu_s'] * 1000:.0f} ms tracerd CPU in all "
+              f"({e['hasher_cpu_s'] / e['ops'] * 1e6:.2f} µs per exec); {e['hashes']}")
     pr = cap.get("profile")
     if pr:
         p()

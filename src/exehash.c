@@ -27,6 +27,10 @@ struct part {
 
 struct waiting_line {
 	bool used;
+	bool exe_requested; /* this line's own request (not one for the same file) */
+	struct rec_file_id exe_id;
+	uint32_t pid;
+	uint32_t exec_flags;
 	uint16_t generation; /* answers for an earlier use of this slot are not ours */
 	uint64_t seq; /* the held line */
 	uint64_t deadline_ns;
@@ -37,6 +41,7 @@ struct cache_slot {
 	struct rec_file_id id;
 	uint8_t digest[SHA256_DIGEST_LEN];
 	bool used;
+	bool requested; /* asked of the hasher, no answer yet: later execs wait for it */
 };
 
 struct exehash {
@@ -91,23 +96,44 @@ static struct cache_slot *cache_slot(struct exehash *x, const struct rec_file_id
 	return &x->cache[(h >> 40) % EXEHASH_CACHE_SLOTS];
 }
 
-static bool cache_lookup(struct exehash *x, const struct rec_file_id *id, uint8_t *digest)
+enum cache_found {
+	CACHE_MISS,
+	CACHE_HIT, /* the digest */
+	CACHE_REQUESTED, /* another exec of the file asked for it already */
+};
+
+static enum cache_found cache_lookup(struct exehash *x, const struct rec_file_id *id,
+				     uint8_t *digest)
 {
 	struct cache_slot *s = cache_slot(x, id);
 
 	if (!s->used || !file_id_equal(&s->id, id))
-		return false;
+		return CACHE_MISS;
+	if (s->requested)
+		return CACHE_REQUESTED;
 	memcpy(digest, s->digest, SHA256_DIGEST_LEN);
-	return true;
+	return CACHE_HIT;
 }
 
+/* digest NULL: requested, not known yet; else known. */
 static void cache_store(struct exehash *x, const struct rec_file_id *id, const uint8_t *digest)
 {
 	struct cache_slot *s = cache_slot(x, id);
 
 	s->id = *id;
-	memcpy(s->digest, digest, SHA256_DIGEST_LEN);
 	s->used = true;
+	s->requested = !digest;
+	if (digest)
+		memcpy(s->digest, digest, SHA256_DIGEST_LEN);
+}
+
+/* The request for id failed: the next exec of the file asks again. */
+static void cache_forget_request(struct exehash *x, const struct rec_file_id *id)
+{
+	struct cache_slot *s = cache_slot(x, id);
+
+	if (s->used && s->requested && file_id_equal(&s->id, id))
+		s->used = false;
 }
 
 /* ,"<name>_sha256":"<hex>" or ,"<name>_hash_missing":"<word>"; counted in trace_end. */
@@ -212,7 +238,7 @@ static struct waiting_line *waiting_slot(struct exehash *x, uint32_t *ret_token)
 }
 
 static void exehash_requests(struct exehash *x, const struct rec_exec *rec, struct part *parts,
-			     uint32_t token)
+			     uint32_t token, bool exe_follows)
 {
 	struct exehash_request *req = &x->request;
 
@@ -220,13 +246,15 @@ static void exehash_requests(struct exehash *x, const struct rec_exec *rec, stru
 	req->token = token;
 	req->pid = rec->h.pid;
 	req->exec_flags = rec->flags;
-	if (parts[0].state == PART_WAITING) {
+	if (parts[0].state == PART_WAITING && !exe_follows) {
 		req->kind = EXEHASH_EXE;
 		req->id = rec->exe_id;
 		req->path_len = rec->exe.len;
 		memcpy(req->path, rec->data + rec->exe.off, rec->exe.len);
 		if (!request_send(x, req))
 			parts[0].state = HASH_MISSING_BUSY;
+		else
+			cache_store(x, &rec->exe_id, NULL);
 	}
 	if (parts[1].state == PART_WAITING) {
 		req->kind = EXEHASH_SCRIPT;
@@ -253,6 +281,7 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 {
 	struct part parts[2] = { { .state = PART_WAITING }, { .state = PART_NONE } };
 	struct waiting_line *w = NULL;
+	enum cache_found found;
 	uint32_t token = 0;
 	uint64_t seq;
 
@@ -260,7 +289,8 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 		trace_line_end(x->trace, LINE_PROCESS_EXEC);
 		return;
 	}
-	if (cache_lookup(x, &rec->exe_id, parts[0].digest)) {
+	found = cache_lookup(x, &rec->exe_id, parts[0].digest);
+	if (found == CACHE_HIT) {
 		parts[0].state = PART_HASHED;
 		parts[0].from_cache = true;
 	} else if (rec->exe_id.size > EXEHASH_SIZE_MAX) {
@@ -271,7 +301,7 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 	if (parts_waiting(parts)) {
 		w = x->fd >= 0 ? waiting_slot(x, &token) : NULL;
 		if (w)
-			exehash_requests(x, rec, parts, token);
+			exehash_requests(x, rec, parts, token, found == CACHE_REQUESTED);
 		else
 			parts_give_up(parts, HASH_MISSING_BUSY);
 	}
@@ -282,9 +312,66 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 	}
 	memcpy(w->parts, parts, sizeof(parts));
 	w->used = true;
+	w->exe_requested = parts[0].state == PART_WAITING && found != CACHE_REQUESTED;
+	w->exe_id = rec->exe_id;
+	w->pid = rec->h.pid;
+	w->exec_flags = rec->flags;
 	w->seq = seq;
 	w->deadline_ns = rec->h.timestamp_ns + EXEHASH_HOLD_NS;
 	x->pending++;
+}
+
+/*
+ * The request another exec of the same file made failed (its process was gone, say): this
+ * line asks for its own process's /proc/PID/exe (the path was tried already).
+ */
+static void waiting_request_exe(struct exehash *x, struct waiting_line *w)
+{
+	struct exehash_request *req = &x->request;
+
+	memset(req, 0, EXEHASH_REQUEST_HEADER_LEN);
+	req->token = (uint32_t)(w - x->waiting) | (uint32_t)w->generation << 16;
+	req->kind = EXEHASH_EXE;
+	req->pid = w->pid;
+	req->exec_flags = w->exec_flags;
+	req->id = w->exe_id;
+	if (request_send(x, req)) {
+		w->exe_requested = true;
+		return;
+	}
+	w->parts[0].state = HASH_MISSING_BUSY;
+	if (!parts_waiting(w->parts))
+		waiting_complete(x, w);
+}
+
+static void part_set(struct part *p, const struct exehash_answer *a, bool from_cache)
+{
+	if (a->missing < 0) {
+		p->state = PART_HASHED;
+		p->from_cache = from_cache;
+		memcpy(p->digest, a->digest, SHA256_DIGEST_LEN);
+	} else {
+		p->state = a->missing < HASH_MISSING_REASONS ? a->missing : HASH_MISSING_UNREADABLE;
+	}
+}
+
+/* Lines that waited for the answer to another line's request for the same file. */
+static void followers_resolve(struct exehash *x, const struct exehash_answer *a)
+{
+	for (int i = 0; i < EXEHASH_PENDING_MAX; i++) {
+		struct waiting_line *w = &x->waiting[i];
+
+		if (!w->used || w->exe_requested || w->parts[0].state != PART_WAITING ||
+		    !file_id_equal(&w->exe_id, &a->id))
+			continue;
+		if (a->missing >= 0) {
+			waiting_request_exe(x, w);
+			continue;
+		}
+		part_set(&w->parts[0], a, true);
+		if (!parts_waiting(w->parts))
+			waiting_complete(x, w);
+	}
 }
 
 static void answer_apply(struct exehash *x, const struct exehash_answer *a)
@@ -295,26 +382,24 @@ static void answer_apply(struct exehash *x, const struct exehash_answer *a)
 
 	if (a->missing < 0 && !a->cached)
 		x->trace->hashes.computed++;
-	/* Kept even when the line has gone busy: the next exec of the file finds it. */
-	if (a->missing < 0 && a->kind == EXEHASH_EXE)
-		cache_store(x, &a->id, a->digest);
-	if (index >= EXEHASH_PENDING_MAX || (a->kind != EXEHASH_EXE && a->kind != EXEHASH_SCRIPT))
-		return;
-	w = &x->waiting[index];
-	if (!w->used || w->generation != a->token >> 16)
-		return;
-	p = &w->parts[a->kind - 1];
-	if (p->state != PART_WAITING)
-		return;
-	if (a->missing < 0) {
-		p->state = PART_HASHED;
-		p->from_cache = a->cached;
-		memcpy(p->digest, a->digest, SHA256_DIGEST_LEN);
-	} else {
-		p->state = a->missing < HASH_MISSING_REASONS ? a->missing : HASH_MISSING_UNREADABLE;
+	if (a->kind == EXEHASH_EXE) {
+		/* Kept even when the line has gone busy: the next exec of the file finds it. */
+		if (a->missing < 0)
+			cache_store(x, &a->id, a->digest);
+		else
+			cache_forget_request(x, &a->id);
 	}
-	if (!parts_waiting(w->parts))
-		waiting_complete(x, w);
+	if (index < EXEHASH_PENDING_MAX && (a->kind == EXEHASH_EXE || a->kind == EXEHASH_SCRIPT)) {
+		w = &x->waiting[index];
+		p = &w->parts[a->kind - 1];
+		if (w->used && w->generation == a->token >> 16 && p->state == PART_WAITING) {
+			part_set(p, a, a->cached);
+			if (!parts_waiting(w->parts))
+				waiting_complete(x, w);
+		}
+	}
+	if (a->kind == EXEHASH_EXE)
+		followers_resolve(x, a);
 }
 
 /* The hasher is gone: nothing more will be answered. Closing drops it from epoll too. */

@@ -39,7 +39,7 @@
 #include "privileges.h"
 
 #define HASHER_SOCKET_FD 3
-#define HASHER_JOBS_MAX EXEHASH_PENDING_MAX
+#define HASHER_JOBS_MAX 256
 #define HASHER_CHUNK (256u << 10)
 #define HASHER_CACHE_SLOTS 1024
 #define HASHER_WINDOW_NS (100ull * 1000000) /* the budget is spent per tenth of a second */

@@ -168,6 +168,55 @@ static void test_held_in_order_then_cached(void **state)
 	assert_int_equal(json_integer_value(json_object_get(h, "cached")), 1);
 }
 
+/* A build runs cc many times before the first answer: one request, all lines hashed. */
+static void test_same_file_asked_once(void **state)
+{
+	struct exehash_request req, again;
+	json_t *h;
+
+	exec_record(70, "/bin/sh", 0, &dash_id);
+	exec_record(71, "/bin/sh", 0, &dash_id);
+	exec_record(72, "/bin/sh", 0, &dash_id);
+	assert_true(request_next(&req));
+	assert_false(request_next(&again));
+	/* The first one's process is gone: the others ask for their own, by pid only. */
+	answer(&req, HASH_MISSING_GONE, 0, false);
+	assert_true(request_next(&again));
+	assert_int_equal(again.pid, 71);
+	assert_int_equal(again.path_len, 0);
+	assert_true(request_next(&req));
+	assert_int_equal(req.pid, 72);
+	answer(&again, -1, 0xab, false);
+	assert_false(request_next(&again));
+	answer(&req, -1, 0xab, true);
+	assert_int_equal(exehash_pending(hashes), 0);
+	trace_write_end(&trace);
+	assert_int_equal(finish(), 4);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 0), "exe_hash_missing"),
+			    "gone");
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 1), "exe_sha256"),
+			    ab_hex);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 2), "exe_sha256"),
+			    ab_hex);
+	h = json_object_get(capture_find(&cap, "trace_end", 0), "hashes");
+	assert_int_equal(json_integer_value(json_object_get(h, "computed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(h, "cached")), 1);
+}
+
+static void test_followers_share_answer(void **state)
+{
+	struct exehash_request req;
+
+	for (uint32_t pid = 80; pid < 80 + 500; pid++)
+		exec_record(pid, "/bin/sh", 0, &dash_id);
+	assert_true(request_next(&req));
+	assert_false(request_next(&req) && req.pid != 80);
+	answer(&req, -1, 0xab, false);
+	assert_int_equal(exehash_pending(hashes), 0);
+	assert_int_equal(trace.hashes.computed, 1);
+	assert_int_equal(trace.hashes.cached, 499);
+}
+
 static void test_script_two_parts(void **state)
 {
 	struct exehash_request exe, script;
@@ -304,6 +353,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_held_in_order_then_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_file_asked_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_followers_share_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_two_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_give_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hasher_gone, setup, teardown),
