@@ -31,7 +31,12 @@
 enum exehash_kind {
 	EXEHASH_EXE = 1, /* the file exe names: proved by the kernel's identity */
 	EXEHASH_SCRIPT, /* the #! script filename names: proved by its change time */
+	EXEHASH_PAUSE, /* no request: read nothing for pid milliseconds (the ring is busy) */
 };
+
+/* A drain of this many records says the ring buffer is busy: the hasher pauses. */
+#define EXEHASH_BUSY_DRAIN_RECORDS 8192
+#define EXEHASH_PAUSE_MS 200
 
 /* Daemon to hasher: one datagram, path cut to path_len bytes. */
 struct exehash_request {
@@ -79,6 +84,12 @@ void exehash_answers(struct exehash *x);
 
 /* Lines waiting past EXEHASH_HOLD_NS, or beyond EXEHASH_HOLD_BYTES: busy. now: BOOTTIME. */
 void exehash_expire(struct exehash *x, uint64_t now_ns);
+
+/*
+ * The ring buffer is busy (records drained at once): the hasher stops reading files for
+ * EXEHASH_PAUSE_MS, so that its CPU goes to draining. now: BOOTTIME.
+ */
+void exehash_ring_busy(struct exehash *x, uint64_t now_ns);
 
 /* Exec lines still waiting. */
 unsigned int exehash_pending(const struct exehash *x);

@@ -11,7 +11,7 @@
 
 /* Bytes hashed per second at most (files read from the page cache: CPU, not I/O). */
 #define HASHER_BUDGET_BYTES_PER_SEC (64u << 20)
-#define HASHER_NICE 10 /* below the daemon and the jobs: it runs when they leave CPU */
+#define HASHER_NICE 0
 
 /*
  * Forks the hasher. *ret_fd: the daemon's end of the socket; *ret_pid: the child. Returns

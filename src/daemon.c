@@ -80,10 +80,16 @@ static void daemon_collect_losses(struct daemon *d)
 
 static void daemon_drain(struct daemon *d)
 {
-	ring_buffer__consume(d->ring);
+	int records = ring_buffer__consume(d->ring);
+	uint64_t now;
+
 	daemon_collect_losses(d);
+	now = trace_boot_now_ns();
+	/* Draining comes first: hashing waits while the ring buffer fills this fast. */
+	if (records >= EXEHASH_BUSY_DRAIN_RECORDS)
+		exehash_ring_busy(d->hashes, now);
 	/* Lines held for a hash stay within their memory bound, whatever the rate. */
-	exehash_expire(d->hashes, trace_boot_now_ns());
+	exehash_expire(d->hashes, now);
 }
 
 static void daemon_tick(struct daemon *d)

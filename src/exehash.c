@@ -52,6 +52,7 @@ struct exehash {
 	struct waiting_line waiting[EXEHASH_PENDING_MAX];
 	struct cache_slot cache[EXEHASH_CACHE_SLOTS];
 	struct exehash_request request; /* built here: 8 KiB, not on the stack */
+	uint64_t paused_until_ns;
 };
 
 struct exehash *exehash_new(int fd, struct trace *t)
@@ -400,6 +401,21 @@ static void answer_apply(struct exehash *x, const struct exehash_answer *a)
 	}
 	if (a->kind == EXEHASH_EXE)
 		followers_resolve(x, a);
+}
+
+void exehash_ring_busy(struct exehash *x, uint64_t now_ns)
+{
+	struct exehash_request *req;
+
+	/* One pause message per half pause at most, renewed while the storm lasts. */
+	if (!x || x->fd < 0 || now_ns + EXEHASH_PAUSE_MS * 500000ull < x->paused_until_ns)
+		return;
+	req = &x->request;
+	memset(req, 0, EXEHASH_REQUEST_HEADER_LEN);
+	req->kind = EXEHASH_PAUSE;
+	req->pid = EXEHASH_PAUSE_MS;
+	if (request_send(x, req))
+		x->paused_until_ns = now_ns + EXEHASH_PAUSE_MS * 1000000ull;
 }
 
 /* The hasher is gone: nothing more will be answered. Closing drops it from epoll too. */

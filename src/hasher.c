@@ -76,6 +76,7 @@ struct hasher {
 	struct cache_entry cache[HASHER_CACHE_SLOTS];
 	uint64_t window_start_ns;
 	uint64_t window_bytes;
+	uint64_t paused_until_ns; /* the daemon's ring buffer is busy: no reading till then */
 	bool closed;
 	struct exehash_request req;
 	uint8_t chunk[HASHER_CHUNK];
@@ -347,7 +348,10 @@ static void requests_take(struct hasher *h, int timeout_ms)
 		if ((size_t)n < EXEHASH_REQUEST_HEADER_LEN ||
 		    h->req.path_len != (size_t)n - EXEHASH_REQUEST_HEADER_LEN)
 			continue;
-		request_take(h, &h->req);
+		if (h->req.kind == EXEHASH_PAUSE)
+			h->paused_until_ns = monotonic_ns() + (uint64_t)h->req.pid * 1000000;
+		else
+			request_take(h, &h->req);
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		h->closed = true;
@@ -410,6 +414,8 @@ static int budget_wait_ms(struct hasher *h)
 	uint64_t now = monotonic_ns();
 	uint64_t window_budget = HASHER_BUDGET_BYTES_PER_SEC / (NSEC_PER_SEC / HASHER_WINDOW_NS);
 
+	if (now < h->paused_until_ns)
+		return (h->paused_until_ns - now) / 1000000 + 1;
 	if (now - h->window_start_ns >= HASHER_WINDOW_NS) {
 		h->window_start_ns = now;
 		h->window_bytes = 0;

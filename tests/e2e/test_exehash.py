@@ -157,3 +157,49 @@ def test_exehash_cases():
         c.check(h.get("cached", 0) >= 19, "the 19 repeated runs of the copy came from the cache",
                 [end])
     c.done()
+
+
+HASHER_PROBE = r"""
+import json, os, subprocess, sys
+ppid = os.getppid()
+status = {}
+for k in open(f"/proc/{ppid}/task/{ppid}/children").read().split():
+    if open(f"/proc/{k}/comm").read().strip() == "tracerd-hasher":
+        status = dict(l.rstrip("\n").split(":\t", 1) for l in open(f"/proc/{k}/status"))
+        status["pid"] = int(k)
+subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                sys.argv[1], "0.3"], check=True)
+print(json.dumps(status))
+"""
+
+
+def test_exehash_hasher_least_privilege():
+    # The hasher child keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only, under
+    # no_new_privs and its seccomp filter; with them it hashes a binary nobody may read
+    # (mode 0100, owned by nobody), run as nobody.
+    import reliabilitylib as rl
+    allowed = {"CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"}
+    d = tracelib.tmpdir("-exehash-priv")
+    os.chmod(d, 0o755)
+    private = os.path.join(d, "private-sleep")
+    subprocess.run(["cp", "/bin/sleep", private], check=True)
+    os.chown(private, 65534, 65534)
+    os.chmod(private, 0o100)
+    run = tracelib.run_tracerd(tracelib.py(HASHER_PROBE) + [private])
+    c = Checks(run)
+    st = json.loads(run.stdout)
+    c.check("pid" in st, "no tracerd-hasher child of tracerd")
+    if "pid" in st:
+        c.check(st.get("Seccomp") == "2" and st.get("NoNewPrivs") == "1",
+                f"hasher: Seccomp {st.get('Seccomp')}, NoNewPrivs {st.get('NoNewPrivs')}")
+        for field in ("CapEff", "CapPrm", "CapBnd"):
+            names = rl.cap_names(int(st[field], 16))
+            c.check(set(names) <= allowed, f"hasher: {field} holds {names}")
+        for field in ("CapInh", "CapAmb"):
+            c.check(int(st[field], 16) == 0, f"hasher: {field} is {st[field]}")
+    ex = [o for o in run.select("process_exec") if o.get("exe") == private]
+    c.check(len(ex) == 1, f"{len(ex)} process_exec lines of {private}", ex)
+    if ex:
+        c.fields(ex[0], "an execute-only binary run as nobody", uid=65534,
+                 exe_sha256=sha256sum("/bin/sleep"), exe_hash_missing=ABSENT)
+    c.done()
