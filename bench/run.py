@@ -917,9 +917,12 @@ def print_overhead(ov):
       f"{t['median_bytes_per_event']:.1f} bytes/event, {t['median_us_per_event']:.2f} µs "
       "daemon CPU/event (ready to exit)")
     if t.get("median_hasher_cpu_s") is not None:
+        h = t.get("hashes") or {}
         p(f"  hashing (the hasher process, in the daemon CPU above): "
           f"{t['median_hasher_cpu_s'] * 1000:.0f} ms CPU per pass, "
-          f"{t['median_hasher_cpu_share']:.0%} of tracerd's; last pass: {t['hashes']}")
+          f"{t['median_hasher_cpu_share']:.0%} of tracerd's; last pass: "
+          f"{h.get('computed')} files read, {h.get('cached')} execs from a cache, "
+          f"missing {h.get('missing')}")
     for i, r in enumerate(rounds):
         flag = "NOISY" if r["noisy"] else "quiet"
         p(f"  round {i + 1}: {' > '.join(r['order'])}; others used {r['other_cpu_s']:.1f} CPU-s "
@@ -966,9 +969,12 @@ def print_capacity(cap):
           f"{e['lost']} lost, {fmt(e['us_per_event'], '.2f')} µs daemon CPU/event, "
           f"{fmt(e['bytes_per_event'], '.1f')} bytes/event")
         if e.get("hasher_cpu_s") is not None:
+            h = e.get("hashes") or {}
             p(f"    hashing: {e['hasher_cpu_s'] * 1000:.0f} ms hasher CPU of "
-              f"{e['daemon_cpu_s'] * 1000:.0f} ms tracerd CPU in all "
-              f"({e['hasher_cpu_s'] / e['ops'] * 1e6:.2f} µs per exec); {e['hashes']}")
+              f"{e['daemon_cpu_s'] * 1000:.0f} ms tracerd CPU in all, for "
+              f"{h.get('computed', 0)} files read ({e['hasher_cpu_s'] * 1000 / max(1, h.get('computed', 0)):.1f} ms each) "
+              f"and {h.get('cached', 0)} execs answered from a cache (no hasher CPU); "
+              f"missing {h.get('missing')}")
     pr = cap.get("profile")
     if pr:
         p()
