@@ -443,6 +443,9 @@ static void hasher_loop(struct hasher *h)
 	}
 }
 
+static const int hasher_ignored_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE,
+					      SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+
 /* In the child: fd 3 the socket, stdin and stdout /dev/null, nothing else open. */
 static void hasher_child(int sock, pid_t parent)
 {
@@ -456,8 +459,18 @@ static void hasher_child(int sock, pid_t parent)
 	/* --out - writes the trace to stdout: not a byte of the hasher's may go there. */
 	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(sock, HASHER_SOCKET_FD) < 0)
 		_exit(1);
-	for (int fd = HASHER_SOCKET_FD + 1; fd < 1024; fd++)
-		close(fd);
+	if (close_range(HASHER_SOCKET_FD + 1, ~0u, 0) < 0) {
+		for (int fd = HASHER_SOCKET_FD + 1; fd < 1024; fd++)
+			close(fd);
+	}
+	/*
+	 * A stop signal is for the daemon, which then writes its last lines with the hasher's
+	 * answers: systemd sends SIGTERM to the whole unit, a terminal's ^C SIGINT to the whole
+	 * process group. The hasher ends when the daemon closes its socket (or dies: SIGKILL).
+	 */
+	for (size_t i = 0; i < sizeof(hasher_ignored_signals) / sizeof(hasher_ignored_signals[0]);
+	     i++)
+		signal(hasher_ignored_signals[i], SIG_IGN);
 	prctl(PR_SET_NAME, "tracerd-hasher");
 	setpriority(PRIO_PROCESS, 0, HASHER_NICE);
 	err = privileges_drop_hasher();
