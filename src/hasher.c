@@ -443,8 +443,8 @@ static void hasher_loop(struct hasher *h)
 	}
 }
 
-static const int hasher_ignored_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE,
-					      SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+static const int hasher_ignored_signals[] = { SIGTERM, SIGINT,	SIGHUP,	 SIGQUIT, SIGPIPE, SIGUSR1,
+					      SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
 
 /* In the child: fd 3 the socket, stdin and stdout /dev/null, nothing else open. */
 static void hasher_child(int sock, pid_t parent)

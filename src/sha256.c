@@ -51,12 +51,12 @@ static inline void store_be32(uint8_t *p, uint32_t v)
  * One round of 6.2.2 step 3. Instead of moving the eight working variables down each
  * round, the rounds are written eight at a time with the names rotated.
  */
-#define ROUND(a, b, c, d, e, f, g, h, t)                                               \
-	do {                                                                           \
+#define ROUND(a, b, c, d, e, f, g, h, t)                                                   \
+	do {                                                                               \
 		uint32_t t1 = h + BIG_SIGMA1(e) + CH(e, f, g) + round_constants[t] + w[t]; \
 		uint32_t t2 = BIG_SIGMA0(a) + MAJ(a, b, c);                                \
-		d += t1;                                                               \
-		h = t1 + t2;                                                           \
+		d += t1;                                                                   \
+		h = t1 + t2;                                                               \
 	} while (0)
 
 /* 6.2.2: one 512-bit block into the hash value. */

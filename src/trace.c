@@ -38,10 +38,8 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 };
 
 static const char *const hash_missing_names[HASH_MISSING_REASONS] = {
-	[HASH_MISSING_GONE] = "gone",
-	[HASH_MISSING_REPLACED] = "replaced",
-	[HASH_MISSING_TOO_LARGE] = "too_large",
-	[HASH_MISSING_UNREADABLE] = "unreadable",
+	[HASH_MISSING_GONE] = "gone",		[HASH_MISSING_REPLACED] = "replaced",
+	[HASH_MISSING_TOO_LARGE] = "too_large", [HASH_MISSING_UNREADABLE] = "unreadable",
 	[HASH_MISSING_BUSY] = "busy",
 };
 

@@ -23,8 +23,11 @@ static struct cgroup_cache *cgroups;
 static struct exehash *hashes;
 static int hasher_end;
 
-static const struct rec_file_id dash_id = { .ino = 1312, .size = 125688, .ctime_sec = 1700000000,
-					    .ctime_nsec = 5, .dev = 259 << 20 | 1 };
+static const struct rec_file_id dash_id = { .ino = 1312,
+					    .size = 125688,
+					    .ctime_sec = 1700000000,
+					    .ctime_nsec = 5,
+					    .dev = 259 << 20 | 1 };
 
 static int take_totals(void *ctx, const struct write_key *key, struct write_totals *totals)
 {
@@ -71,8 +74,13 @@ static struct rec_str put(char *data, size_t *used, const char *s, size_t len)
 
 static void header(struct rec_header *h, uint16_t type, size_t size, uint32_t pid)
 {
-	*h = (struct rec_header){ .type = type, .size = (uint16_t)size, .pid = pid, .tid = pid,
-				  .ppid = 1, .timestamp_ns = 1000, .exec_ns = 777 };
+	*h = (struct rec_header){ .type = type,
+				  .size = (uint16_t)size,
+				  .pid = pid,
+				  .tid = pid,
+				  .ppid = 1,
+				  .timestamp_ns = 1000,
+				  .exec_ns = 777 };
 	strcpy(h->comm, "sh");
 }
 
@@ -117,8 +125,11 @@ static bool request_next(struct exehash_request *req)
 
 static void answer(const struct exehash_request *req, int missing, uint8_t fill, bool cached)
 {
-	struct exehash_answer a = { .token = req->token, .kind = req->kind, .missing = missing,
-				    .cached = cached, .id = req->id };
+	struct exehash_answer a = { .token = req->token,
+				    .kind = req->kind,
+				    .missing = missing,
+				    .cached = cached,
+				    .id = req->id };
 
 	memset(a.digest, fill, sizeof(a.digest));
 	assert_int_equal(write(hasher_end, &a, sizeof(a)), sizeof(a));

@@ -113,8 +113,8 @@ static void test_splits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_abc),	   cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_448_bits),   cmocka_unit_test(test_896_bits),
+		cmocka_unit_test(test_abc),	  cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_448_bits),  cmocka_unit_test(test_896_bits),
 		cmocka_unit_test(test_million_a), cmocka_unit_test(test_splits),
 	};
 
