@@ -50,6 +50,8 @@ struct job {
 	uint32_t kind;
 	int fd;
 	struct rec_file_id id; /* of the file opened and proved */
+	struct rec_file_id opened; /* fstat() when opened: the same after reading, or changed */
+	bool running; /* reached through /proc/PID/exe: no writer can change it meanwhile */
 	struct sha256 sha;
 	uint64_t done;
 };
@@ -188,8 +190,8 @@ static int missing_from_errno(int err, bool alive)
 	return HASH_MISSING_UNREADABLE;
 }
 
-/* The executed file: /proc/PID/exe, else its path. */
-static int open_exe(const struct exehash_request *req, int *ret_missing)
+/* The executed file: /proc/PID/exe (*ret_running), else its path. */
+static int open_exe(const struct exehash_request *req, bool *ret_running, int *ret_missing)
 {
 	char proc[32];
 	bool alive = true;
@@ -199,6 +201,7 @@ static int open_exe(const struct exehash_request *req, int *ret_missing)
 	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd >= 0) {
 		fd = verify_identity(fd, &req->id, true, ret_missing);
+		*ret_running = fd >= 0;
 		if (fd >= 0)
 			return fd;
 		/* Another image now (a later exec, a reused pid): try the path. */
@@ -292,7 +295,9 @@ static void followers_answer(struct hasher *h, const struct job *j, int missing,
 static void request_take(struct hasher *h, const struct exehash_request *req)
 {
 	struct rec_file_id id = req->id;
+	bool running = false;
 	struct cache_entry *c;
+	struct stat st;
 	int missing = -1, fd;
 	struct job *j;
 
@@ -302,7 +307,7 @@ static void request_take(struct hasher *h, const struct exehash_request *req)
 			answer_send(h, req->token, req->kind, -1, &id, c->digest, true);
 			return;
 		}
-		fd = id.size > EXEHASH_SIZE_MAX ? -1 : open_exe(req, &missing);
+		fd = id.size > EXEHASH_SIZE_MAX ? -1 : open_exe(req, &running, &missing);
 		if (id.size > EXEHASH_SIZE_MAX)
 			missing = HASH_MISSING_TOO_LARGE;
 	} else {
@@ -323,6 +328,11 @@ static void request_take(struct hasher *h, const struct exehash_request *req)
 		close(fd);
 		return;
 	}
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -1;
+		missing = HASH_MISSING_UNREADABLE;
+	}
 	if (fd < 0 || h->count == HASHER_JOBS_MAX) {
 		if (fd >= 0) {
 			close(fd);
@@ -332,7 +342,10 @@ static void request_take(struct hasher *h, const struct exehash_request *req)
 		return;
 	}
 	j = &h->jobs[(h->head + h->count++) % HASHER_JOBS_MAX];
-	*j = (struct job){ .token = req->token, .kind = req->kind, .fd = fd, .id = id };
+	*j = (struct job){
+		.token = req->token, .kind = req->kind, .fd = fd, .id = id, .running = running
+	};
+	file_id_from_stat(&st, &j->opened);
 	sha256_init(&j->sha);
 }
 
@@ -380,6 +393,25 @@ static void job_finish(struct hasher *h, struct job *j, int missing)
 }
 
 /*
+ * Written while it was read? A write moves ctime (and mtime) past the one proved, which
+ * is older than the exec: a file not running has to be unchanged. A running executable's
+ * contents cannot change (ETXTBSY); its ctime may (unlink, rename, chmod).
+ */
+static bool job_file_changed(const struct job *j)
+{
+	struct rec_file_id now;
+	struct stat st;
+
+	if (fstat(j->fd, &st) < 0)
+		return true;
+	file_id_from_stat(&st, &now);
+	if (j->running)
+		return now.dev != j->opened.dev || now.ino != j->opened.ino ||
+		       now.size != j->opened.size;
+	return !file_id_same(&now, &j->opened);
+}
+
+/*
  * One chunk of the oldest job. The size was proved before: a file that reads longer or
  * shorter changed while being read, and its hash would not be of the file executed.
  */
@@ -401,7 +433,7 @@ static void job_step(struct hasher *h)
 	if (j->done < j->id.size)
 		return;
 	/* Still the size proved, one byte more would say it grew. */
-	if (read(j->fd, h->chunk, 1) != 0) {
+	if (read(j->fd, h->chunk, 1) != 0 || job_file_changed(j)) {
 		job_finish(h, j, HASH_MISSING_REPLACED);
 		return;
 	}

@@ -4,6 +4,7 @@ Executables' identity: process_exec.exe_sha256 (and script_sha256) against sha25
 the files run, whatever happened to them after the exec; trace_end.hashes counts.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -38,6 +39,21 @@ with open(d + "/s.sh", "w") as f:
 os.chmod(d + "/s.sh", 0o755)
 time.sleep(0.2)
 p = run(["./s.sh"], cwd=d); p.wait(); out["script"] = p.pid
+# A script run as soon as written: its hash, or replaced (changed too close to its exec).
+with open(d + "/fresh.sh", "w") as f:
+    f.write("#!/bin/sh\nexit 0\n#fresh\n")
+os.chmod(d + "/fresh.sh", 0o755)
+p = run([d + "/fresh.sh"]); p.wait(); out["fresh"] = p.pid
+# A script rewritten in place (same size) while it runs: the old contents' hash or replaced.
+with open(d + "/mut.sh", "w") as f:
+    f.write("#!/bin/sh\nsleep 0.4\n#AAAA\n")
+os.chmod(d + "/mut.sh", 0o755)
+time.sleep(0.2)
+p = run([d + "/mut.sh"])
+time.sleep(0.05)
+with open(d + "/mut.sh", "r+") as f:
+    f.write("#!/bin/sh\nsleep 0.4\n#BBBB\n")
+p.wait(); out["mutated"] = p.pid
 # A memfd copy of sleep, run by fexecve, alive long enough to be read.
 fd = os.memfd_create("memsleep", 0)
 with open("/bin/sleep", "rb") as f:
@@ -115,6 +131,16 @@ def test_exehash_cases():
     hashed(pids["script"], "the #! script", want["sh"], filename="./s.sh",
            script_sha256=want["script"], script_hash_missing=ABSENT)
     hashed(pids["memfd"], "sleep from a memfd", want["sleep"], exe_memfd=True)
+    for key, content in (("fresh", b"#!/bin/sh\nexit 0\n#fresh\n"),
+                         ("mutated", b"#!/bin/sh\nsleep 0.4\n#AAAA\n")):
+        ex = exec_of(pids[key], f"the {key} script")
+        if ex:
+            old = hashlib.sha256(content).hexdigest()
+            c.check(ex.get("script_sha256") == old or
+                    (ex.get("script_hash_missing") == "replaced" and "script_sha256" not in ex),
+                    f"the {key} script: the hash of what was executed, or replaced", [ex])
+            c.fields(ex, f"the {key} script's interpreter", exe_sha256=want["sh"])
+            want[key] = old
     hashed(pids["replaced"], "sleep renamed over while running", want["sleep"])
     # Deleted right after its exec (exe_deleted says whether the exec tracepoint already saw
     # it gone: Popen returns at the exec's point of no return, a race either way).
@@ -151,9 +177,10 @@ def test_exehash_cases():
                 f"trace_end.hashes.missing is {missing}", [end])
         # Twenty runs of one copy hash it once: the files hashed are the distinct ones.
         files = {(ex.get("exe"), ex["exe_sha256"]) for ex in lines if "exe_sha256" in ex}
-        c.check(h.get("computed", 0) <= len(files) + 1,
+        scripts = sum(1 for ex in lines if "script_sha256" in ex)
+        c.check(h.get("computed", 0) <= len(files) + scripts,
                 f"{h.get('computed')} files hashed for {len(files)} distinct executables "
-                "and one script", [end])
+                f"and {scripts} scripts", [end])
         c.check(h.get("cached", 0) >= 19, "the 19 repeated runs of the copy came from the cache",
                 [end])
     c.done()
