@@ -50,6 +50,7 @@ SUBSET = {
     "net": ["test_net.test_tcp_connect_ipv6", "test_net.test_udp_first_datagram_per_destination"],
     "dns": ["test_dns.test_dns_dig_udp", "test_dns.test_dns_getaddrinfo_then_curl"],
     "tamper": ["test_scenarios.test_daemon_tamper"],
+    "exehash": ["test_exehash.test_exehash_hasher_least_privilege"],
     "daemon": ["test_scenarios.test_command_mode_traces_only_its_tree"],
     "reliability": ["test_reliability.test_clean_stop_drains_everything",
                     "test_reliability.test_privileges_dropped_once_live",
