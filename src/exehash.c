@@ -197,7 +197,9 @@ static bool script_path(const struct rec_exec *rec, char *out, uint32_t *ret_len
 	const char *name = rec->data + rec->filename.off;
 	size_t len = rec->filename.len, n = 0;
 
-	if (rec->flags & EXEC_FILENAME_TRUNCATED)
+	/* Records are checked against their own size only: bound what is copied here. */
+	if (rec->flags & EXEC_FILENAME_TRUNCATED || len > TRACERD_PATH_MAX ||
+	    rec->cwd.len > TRACERD_PATH_MAX)
 		return false;
 	/* fexecve() of a script: /dev/fd/N names a descriptor of the exec'ing process. */
 	if (len >= 8 && !memcmp(name, "/dev/fd/", 8))
@@ -250,8 +252,9 @@ static void exehash_requests(struct exehash *x, const struct rec_exec *rec, stru
 	if (parts[0].state == PART_WAITING && !exe_follows) {
 		req->kind = EXEHASH_EXE;
 		req->id = rec->exe_id;
-		req->path_len = rec->exe.len;
-		memcpy(req->path, rec->data + rec->exe.off, rec->exe.len);
+		/* A path longer than the kernel sends is no path: /proc/PID/exe only. */
+		req->path_len = rec->exe.len <= TRACERD_PATH_MAX ? rec->exe.len : 0;
+		memcpy(req->path, rec->data + rec->exe.off, req->path_len);
 		if (!request_send(x, req))
 			parts[0].state = HASH_MISSING_BUSY;
 		else

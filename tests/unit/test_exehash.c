@@ -320,6 +320,40 @@ static void test_script_by_fd(void **state)
 			    "unreadable");
 }
 
+/* Lengths a kernel never sends (beyond PATH_MAX) are not copied into a request. */
+static void test_overlong_paths(void **state)
+{
+	static union {
+		struct rec_exec rec;
+		char bytes[20000];
+	} u;
+	static char path[6000];
+	struct exehash_request req;
+	size_t used = 0;
+
+	memset(&u, 0, sizeof(u));
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	u.rec.filename = put(u.rec.data, &used, "run.sh", 6);
+	u.rec.exe = put(u.rec.data, &used, path, sizeof(path));
+	u.rec.cwd = put(u.rec.data, &used, path, sizeof(path));
+	u.rec.args = put(u.rec.data, &used, "sh", 3);
+	u.rec.cgroup = put(u.rec.data, &used, "", 0);
+	u.rec.flags = EXEC_INTERPRETED;
+	u.rec.exe_id = dash_id;
+	header(&u.rec.h, REC_EXEC, sizeof(u.rec) + used, 90);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+	assert_true(request_next(&req));
+	assert_int_equal(req.kind, EXEHASH_EXE);
+	assert_int_equal(req.path_len, 0);
+	assert_false(request_next(&req));
+	answer(&req, -1, 0xab, false);
+	assert_int_equal(finish(), 1);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 0),
+					"script_hash_missing"),
+			    "unreadable");
+}
+
 static void test_bad_ctime_refused(void **state)
 {
 	struct rec_file_id bad = dash_id;
@@ -370,6 +404,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_give_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hasher_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_by_fd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ctime_refused, setup, teardown),
 		cmocka_unit_test(test_linehold_order),
 	};
