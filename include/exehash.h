@@ -19,7 +19,7 @@
 
 #define EXEHASH_SIZE_MAX (256ull << 20) /* bigger files are not read: too_large */
 #define EXEHASH_HOLD_NS (2000ull * 1000000) /* longest wait of a line for its hash: busy */
-#define EXEHASH_HOLD_BYTES (32u << 20) /* most bytes of lines held behind waiting ones */
+#define EXEHASH_HOLD_BYTES (8u << 20) /* most bytes of lines held behind waiting ones */
 #define EXEHASH_PENDING_MAX 2048 /* exec lines waiting at once; more: busy */
 #define EXEHASH_CACHE_SLOTS 4096 /* identity -> digest entries, 64 bytes each */
 /*

@@ -53,6 +53,7 @@ struct exehash {
 	struct cache_slot cache[EXEHASH_CACHE_SLOTS];
 	struct exehash_request request; /* built here: 8 KiB, not on the stack */
 	uint64_t paused_until_ns;
+	bool ring_busy; /* until paused_until_ns: exec lines are not held */
 };
 
 struct exehash *exehash_new(int fd, struct trace *t)
@@ -309,7 +310,12 @@ void exehash_exec_line_end(struct exehash *x, const struct rec_exec *rec, size_t
 		else
 			parts_give_up(parts, HASH_MISSING_BUSY);
 	}
-	if (!parts_waiting(parts) || trace_line_hold(x->trace, LINE_PROCESS_EXEC, &seq)) {
+	/*
+	 * While the ring buffer is busy the hasher is paused: holding lines then would only
+	 * pile them up. The requests are sent all the same, so that the cache learns the file.
+	 */
+	if (!parts_waiting(parts) || x->ring_busy ||
+	    trace_line_hold(x->trace, LINE_PROCESS_EXEC, &seq)) {
 		parts_give_up(parts, HASH_MISSING_BUSY);
 		line_end_now(x, parts);
 		return;
@@ -417,8 +423,10 @@ void exehash_ring_busy(struct exehash *x, uint64_t now_ns)
 	memset(req, 0, EXEHASH_REQUEST_HEADER_LEN);
 	req->kind = EXEHASH_PAUSE;
 	req->pid = EXEHASH_PAUSE_MS;
-	if (request_send(x, req))
+	if (request_send(x, req)) {
 		x->paused_until_ns = now_ns + EXEHASH_PAUSE_MS * 1000000ull;
+		x->ring_busy = true;
+	}
 }
 
 /* The hasher is gone: nothing more will be answered. Closing drops it from epoll too. */
@@ -459,6 +467,8 @@ void exehash_expire(struct exehash *x, uint64_t now_ns)
 {
 	struct waiting_line *w;
 
+	if (x && x->ring_busy && now_ns >= x->paused_until_ns)
+		x->ring_busy = false;
 	if (!x || !x->pending)
 		return;
 	for (int i = 0; i < EXEHASH_PENDING_MAX; i++) {

@@ -354,6 +354,30 @@ static void test_overlong_paths(void **state)
 			    "unreadable");
 }
 
+/* A busy ring buffer pauses the hasher: exec lines are not held meanwhile. */
+static void test_ring_busy_holds_nothing(void **state)
+{
+	struct exehash_request req;
+
+	exehash_ring_busy(hashes, 1000);
+	assert_true(request_next(&req));
+	assert_int_equal(req.kind, EXEHASH_PAUSE);
+	assert_int_equal(req.pid, EXEHASH_PAUSE_MS);
+	exec_record(100, "/bin/sh", 0, &dash_id);
+	/* Written at once, busy; the file is asked for all the same, for the cache. */
+	assert_int_equal(finish(), 1);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 0), "exe_hash_missing"),
+			    "busy");
+	assert_true(request_next(&req));
+	assert_int_equal(req.kind, EXEHASH_EXE);
+	answer(&req, -1, 0xab, false);
+	exehash_expire(hashes, 1000 + EXEHASH_PAUSE_MS * 1000000ull);
+	exec_record(101, "/bin/sh", 0, &dash_id);
+	assert_int_equal(finish(), 2);
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 1), "exe_sha256"),
+			    ab_hex);
+}
+
 static void test_bad_ctime_refused(void **state)
 {
 	struct rec_file_id bad = dash_id;
@@ -405,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hasher_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_by_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_busy_holds_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ctime_refused, setup, teardown),
 		cmocka_unit_test(test_linehold_order),
 	};
