@@ -18,7 +18,7 @@ DESTDIR ?=
 OUT := build
 # The daemon proper needs the kernel: the entry point, the loop, BPF loading, privileges, the
 # command. Every other module is unit-tested without one (tests/unit/test_<module>.c).
-DAEMON_MODULES := main daemon bpf_setup privileges command
+DAEMON_MODULES := main daemon bpf_setup privileges command hasher
 PURE_SRCS := $(filter-out $(addprefix src/,$(addsuffix .c,$(DAEMON_MODULES))),$(wildcard src/*.c))
 DAEMON_SRCS := $(filter-out $(PURE_SRCS),$(wildcard src/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -397,6 +397,24 @@ class Tracer:
     def cpu_s(self):
         return proc_cpu_s(self.proc.pid)
 
+    def hasher_cpu_s(self):
+        """
+        CPU of tracerd's hasher child (src/hasher.c) so far: it is in tracerd's rusage at
+        exit too (reaped), this says how much of it hashing was. None without one.
+        """
+        pid = self.proc.pid
+        try:
+            kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+        except OSError:
+            return None
+        for k in kids:
+            try:
+                if open(f"/proc/{k}/comm").read().strip() == "tracerd-hasher":
+                    return proc_cpu_s(int(k))
+            except OSError:
+                continue
+        return None
+
     def stop(self):
         """
         SIGTERM, wait; returns the CPU it used in all and since ready, and its VmHWM as it
@@ -405,6 +423,7 @@ class Tracer:
         the forking python harness.
         """
         pid = self.proc.pid
+        hasher_cpu = self.hasher_cpu_s() if self.kind == "tracerd" else None
         os.kill(pid, signal.SIGTERM)
         hwm_exit = 0
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -422,7 +441,7 @@ class Tracer:
             raise BenchError(f"{self.kind} exited with {code}: {self.stderr_tail()}")
         total = rusage_cpu_s(ru)
         res = {"cpu_total_s": total, "cpu_after_ready_s": max(0.0, total - self.cpu_at_ready),
-               "vmhwm_exit": hwm_exit}
+               "vmhwm_exit": hwm_exit, "hasher_cpu_s": hasher_cpu}
         if self.kind == "tracerd_stages":
             res["stages"] = self.stages_line()
         elif self.kind != "tracerd":
@@ -562,7 +581,8 @@ class Bench:
                     self.peak["vmhwm_exit"] = max(self.peak["vmhwm_exit"], stop["vmhwm_exit"])
                     end, size = tracer.trace()
                     res.update(events=end["events"], lost=end["lost"], by_type=end["by_type"],
-                               bytes=size)
+                               bytes=size, hasher_cpu_s=stop["hasher_cpu_s"],
+                               hashes=end.get("hashes"))
                 elif "summary" in stop:
                     res.update(records=stop["summary"]["records"],
                                lost=stop["summary"]["lost"])
@@ -650,6 +670,7 @@ class Bench:
                        us_per_event=stop["cpu_after_ready_s"] / events * 1e6 if events else None,
                        bytes_per_event=size / events if events else None,
                        events_per_s=events / res["wall_s"],
+                       hasher_cpu_s=stop["hasher_cpu_s"], hashes=end.get("hashes"),
                        vmhwm=st.get("VmHWM"), rss_anon=st.get("RssAnon"))
         return res
 
@@ -916,6 +937,14 @@ def summarize_overhead(rounds):
             cfg["median_us_per_event"] = statistics.median(
                 r["runs"][c]["tracer_cpu_total_s"] / r["runs"][c]["events"] * 1e6
                 for r in rounds if r["runs"][c]["events"])
+            hc = [r["runs"][c]["hasher_cpu_s"] for r in rounds
+                  if r["runs"][c].get("hasher_cpu_s") is not None]
+            cfg["median_hasher_cpu_s"] = statistics.median(hc) if hc else None
+            cfg["median_hasher_cpu_share"] = statistics.median(
+                r["runs"][c]["hasher_cpu_s"] / r["runs"][c]["tracer_cpu_total_s"] for r in rounds
+                if r["runs"][c].get("hasher_cpu_s") is not None
+                and r["runs"][c]["tracer_cpu_total_s"]) if hc else None
+            cfg["hashes"] = rounds[-1]["runs"][c].get("hashes")
         out["configs"][c] = cfg
     return out
 
@@ -1020,6 +1049,13 @@ def print_overhead(ov):
     p(f"  tracerd per pass: {t['median_events']:,.0f} events, {t['lost']} lost over all rounds, "
       f"{t['median_bytes_per_event']:.1f} bytes/event, {t['median_us_per_event']:.2f} µs "
       "daemon CPU/event (ready to exit)")
+    if t.get("median_hasher_cpu_s") is not None:
+        h = t.get("hashes") or {}
+        p(f"  hashing (the hasher process, in the daemon CPU above): "
+          f"{t['median_hasher_cpu_s'] * 1000:.0f} ms CPU per pass, "
+          f"{t['median_hasher_cpu_share']:.0%} of tracerd's; last pass: "
+          f"{h.get('computed')} files read, {h.get('cached')} execs from a cache, "
+          f"missing {h.get('missing')}")
     for i, r in enumerate(rounds):
         flag = "NOISY" if r["noisy"] else "quiet"
         p(f"  round {i + 1}: {' > '.join(r['order'])}; others used {r['other_cpu_s']:.1f} CPU-s "
@@ -1065,6 +1101,13 @@ def print_capacity(cap):
         p(f"    traced: {e['events']:,} events ({e['events'] / e['ops']:.1f}/exec), "
           f"{e['lost']} lost, {fmt(e['us_per_event'], '.2f')} µs daemon CPU/event, "
           f"{fmt(e['bytes_per_event'], '.1f')} bytes/event")
+        if e.get("hasher_cpu_s") is not None:
+            h = e.get("hashes") or {}
+            p(f"    hashing: {e['hasher_cpu_s'] * 1000:.0f} ms hasher CPU of "
+              f"{e['daemon_cpu_s'] * 1000:.0f} ms tracerd CPU in all, for "
+              f"{h.get('computed', 0)} files read ({e['hasher_cpu_s'] * 1000 / max(1, h.get('computed', 0)):.1f} ms each) "
+              f"and {h.get('cached', 0)} execs answered from a cache (no hasher CPU); "
+              f"missing {h.get('missing')}")
     pr = cap.get("profile")
     if pr:
         p()

@@ -19,6 +19,7 @@
 
 /* Set by the daemon before load. */
 const volatile __u32 self_tgid = 0;
+const volatile __u32 hasher_tgid = 0; /* tracerd's hasher process (src/hasher.c), if any */
 const volatile bool filter_traced = false; /* -- COMMAND mode: only the traced map's pids */
 /* Wake the reader past this much pending: the ring's size / TRACERD_WAKEUP_FRACTION. */
 const volatile __u64 wakeup_bytes = RINGBUF_DEFAULT_SIZE / TRACERD_WAKEUP_FRACTION;
@@ -83,7 +84,7 @@ static __always_inline __u32 current_tgid(void)
 
 static __always_inline bool tracing_wanted(__u32 tgid)
 {
-	if (tgid == self_tgid)
+	if (tgid == self_tgid || (hasher_tgid && tgid == hasher_tgid))
 		return false;
 	if (!filter_traced)
 		return true;

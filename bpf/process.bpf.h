@@ -96,6 +96,17 @@ static __always_inline void exec_put_exe(struct rec_exec *rec, __u32 *off, struc
 	}
 }
 
+/* The executed file's identity, compared by the daemon with the file it hashes. */
+static __always_inline void exec_put_exe_id(struct rec_exec *rec, struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	rec->exe_id.ino = BPF_CORE_READ(inode, i_ino);
+	rec->exe_id.size = BPF_CORE_READ(inode, i_size);
+	rec->exe_id.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	inode_ctime(inode, &rec->exe_id.ctime_sec, &rec->exe_id.ctime_nsec);
+}
+
 /* Appends a cgroup directory name at *off; returns its length. */
 static __always_inline __u32 exec_put_cgroup_name(char *data, __u32 off, struct kernfs_node *kn)
 {
@@ -148,7 +159,15 @@ static __always_inline void process_exec(struct task_struct *task, struct linux_
 	rec->flags = EXEC_HAS_PARENT;
 	rec->pad = 0;
 	exec_put_filename(rec, &off, bprm);
+	/*
+	 * bprm->file is the file the image comes from: for a #! script, exec_binprm() has
+	 * already put the interpreter there and released the script, whose name stays in
+	 * filename while interp names the interpreter (bprm_change_interp()).
+	 */
+	if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename))
+		rec->flags |= EXEC_INTERPRETED;
 	exec_put_exe(rec, &off, BPF_CORE_READ(bprm, file));
+	exec_put_exe_id(rec, BPF_CORE_READ(bprm, file));
 	/* The exec tracepoint runs in the task itself: its cwd is the current one. */
 	if (path_put_cwd(rec->data, &off, &rec->cwd) & PATH_WALK_TRUNCATED)
 		rec->flags |= EXEC_CWD_TRUNCATED;

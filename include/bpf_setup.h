@@ -14,6 +14,7 @@ struct write_totals;
 
 struct bpf_setup_params {
 	uint32_t self_tgid;
+	uint32_t hasher_tgid; /* not traced either; 0: none */
 	bool filter_traced;
 	uint32_t ringbuf_bytes;
 };

@@ -13,12 +13,13 @@ struct evloop {
 	int epoll_fd;
 	int signal_fd;
 	int timer_fd;
+	int extra_fd; /* evloop_add(): EVLOOP_EXTRA */
 };
 
 /* Before evloop_open(), so that evloop_close() is safe whatever happens. */
 static inline void evloop_init(struct evloop *l)
 {
-	l->epoll_fd = l->signal_fd = l->timer_fd = -1;
+	l->epoll_fd = l->signal_fd = l->timer_fd = l->extra_fd = -1;
 }
 
 /* What evloop_wait() found ready. */
@@ -26,6 +27,7 @@ enum evloop_ready {
 	EVLOOP_SIGNAL = 1 << 0, /* read the signalfd: l->signal_fd */
 	EVLOOP_TICK = 1 << 1, /* the timer expired (already acknowledged) */
 	EVLOOP_DATA = 1 << 2, /* data_fd is readable */
+	EVLOOP_EXTRA = 1 << 3, /* the fd of evloop_add() is readable (or closed) */
 };
 
 /*
@@ -35,6 +37,9 @@ enum evloop_ready {
  */
 int evloop_open(struct evloop *l, const sigset_t *mask, sigset_t *orig_mask, unsigned int tick_ms,
 		int data_fd);
+
+/* Watches one more fd (the caller's: not closed here). Returns 0 or -errno. */
+int evloop_add(struct evloop *l, int fd);
 
 /* Waits until something is ready: enum evloop_ready bits, or -errno. */
 int evloop_wait(struct evloop *l);

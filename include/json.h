@@ -136,5 +136,7 @@ void json_write_bool(struct json_buf *b, bool v);
 
 /* Appends a raw '\n' (end of a JSONL line). */
 void json_newline(struct json_buf *b);
+/* Appends bytes that are JSON already (",\"key\":\"value\"" runs built elsewhere). */
+void json_write_raw(struct json_buf *b, const char *s, size_t len);
 
 #endif

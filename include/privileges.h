@@ -17,4 +17,10 @@
  */
 int privileges_drop(int cgroup_fd, bool command);
 
+/*
+ * The hasher process's: CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only, no_new_privs and its
+ * own seccomp allow-list. Returns 0 or -errno.
+ */
+int privileges_drop_hasher(void);
+
 #endif

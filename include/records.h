@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "dnscache.h"
+#include "exehash.h"
 #include "linehead.h"
 #include "proctable.h"
 #include "trace.h"
@@ -28,6 +29,7 @@ struct records {
 	struct dns_cache *dns;
 	struct proc_table *procs; /* working directories */
 	struct line_head *head; /* the common fields of the last line, rendered */
+	struct exehash *hashes; /* the caller's; NULL: exec lines carry no hash */
 	records_take_write_totals_fn take_write_totals;
 	void *take_write_totals_ctx;
 	char *output_path; /* absolute, for tamper lines; NULL for stdout */
@@ -40,6 +42,7 @@ struct records_config {
 	struct trace *trace; /* the lines go there */
 	struct cgroup_cache *cgroups; /* container ids; the caller keeps and frees it */
 	const char *output_path; /* names the trace file in tamper lines; NULL: stdout */
+	struct exehash *hashes; /* executables' hashes; NULL: none */
 	records_take_write_totals_fn take_write_totals;
 	void *take_write_totals_ctx;
 };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "linehold.h"
 #include "output.h"
 
 enum trace_line_type {
@@ -72,6 +73,26 @@ struct trace_stop {
 	uint32_t sender_pid; /* its sender, in tracerd's pid namespace (signalfd) */
 };
 
+/* Why a process_exec line has no hash: exe_hash_missing and script_hash_missing. */
+enum hash_missing {
+	HASH_MISSING_GONE, /* the process exited and its file is no longer where it was */
+	HASH_MISSING_REPLACED, /* the file found is not the one executed (or not provably) */
+	HASH_MISSING_TOO_LARGE, /* over the size limit */
+	HASH_MISSING_UNREADABLE, /* could not be opened or read */
+	HASH_MISSING_BUSY, /* the hasher did not answer within the hold limits */
+	HASH_MISSING_REASONS,
+};
+
+/* trace_end.hashes: what the executables' hashing did. */
+struct trace_hashes {
+	bool enabled;
+	uint64_t computed; /* files read and hashed */
+	uint64_t cached; /* hashes given from a cache, the file not read again */
+	uint64_t missing[HASH_MISSING_REASONS];
+};
+
+const char *trace_hash_missing_name(enum hash_missing reason);
+
 struct trace {
 	const char *job_id;
 	size_t job_id_len;
@@ -87,6 +108,9 @@ struct trace {
 	uint64_t lost_reported_written[LOSS_REASONS]; /* in events_lost lines in the file */
 	bool write_error_logged;
 	struct trace_stop stop;
+	struct trace_hashes hashes;
+	/* Lines behind a process_exec line that waits for its hash, in record order. */
+	struct linehold hold;
 	struct trace_signal_sender signal_senders[TRACE_SIGNALS]; /* the last sender of each */
 };
 
@@ -101,6 +125,17 @@ void trace_clock_sync(struct trace *t);
 void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns);
 /* Closes the object, appends the line to the output and counts it. */
 void trace_line_end(struct trace *t, enum trace_line_type type);
+/*
+ * Holds the line begun, its object still open, until trace_line_complete(): it and every
+ * line after it wait. Returns 0 and its number in *ret_seq, or -ENOMEM (then the caller
+ * ends it with trace_line_end()).
+ */
+int trace_line_hold(struct trace *t, enum trace_line_type type, uint64_t *ret_seq);
+/*
+ * Appends fields (",\"key\":value..." or nothing) to held line seq and closes it; the
+ * lines then complete at the front go to the output.
+ */
+void trace_line_complete(struct trace *t, uint64_t seq, const char *fields, size_t len);
 
 void trace_write_start(struct trace *t);
 /* Adds losses seen by the kernel or the daemon; written by trace_report_losses(). */

@@ -90,6 +90,20 @@ enum rec_exec_flag {
 	EXEC_EXE_MEMFD = 1 << 4,
 	EXEC_EXE_DELETED = 1 << 5,
 	EXEC_HAS_PARENT = 1 << 6,
+	/*
+	 * An interpreter runs filename: a #! script (or a binfmt_misc format). exe and
+	 * exe_id are the interpreter's; the kernel no longer holds the script's file.
+	 */
+	EXEC_INTERPRETED = 1 << 7,
+};
+
+/* Which file was executed, as stat(2) would tell it: the daemon proves what it hashes. */
+struct rec_file_id {
+	__u64 ino;
+	__u64 size;
+	__s64 ctime_sec;
+	__u32 ctime_nsec;
+	__u32 dev; /* the kernel's encoding: major << 20 | minor */
 };
 
 struct rec_exec {
@@ -102,6 +116,7 @@ struct rec_exec {
 	struct rec_str cwd;
 	struct rec_str args; /* argv strings, each NUL-terminated */
 	struct rec_str cgroup; /* "parent/leaf" cgroup directory names */
+	struct rec_file_id exe_id; /* the file exe names (the interpreter for a script) */
 	char data[];
 };
 

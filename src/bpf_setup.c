@@ -106,6 +106,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		return -errno;
 	}
 	skel->rodata->self_tgid = p->self_tgid;
+	skel->rodata->hasher_tgid = p->hasher_tgid;
 	skel->rodata->filter_traced = p->filter_traced;
 	skel->rodata->wakeup_bytes = p->ringbuf_bytes / TRACERD_WAKEUP_FRACTION;
 	bpf_map__set_max_entries(skel->maps.events, p->ringbuf_bytes);

@@ -24,6 +24,8 @@
 #include "bpf_setup.h"
 #include "command.h"
 #include "evloop.h"
+#include "exehash.h"
+#include "hasher.h"
 #include "log.h"
 #include "privileges.h"
 #include "records.h"
@@ -42,6 +44,9 @@ struct daemon {
 	bool has_command;
 	int command_status;
 	struct evloop loop;
+	struct exehash *hashes;
+	int hasher_fd; /* the hasher's socket (src/hasher.c); -1: none */
+	pid_t hasher_pid;
 	sigset_t orig_mask;
 	uint64_t last_flush_ns;
 	bool stopping;
@@ -79,10 +84,19 @@ static void daemon_collect_losses(struct daemon *d)
 
 static void daemon_drain(struct daemon *d)
 {
+	uint64_t now;
+	int records;
+
 	STAGE_ENTER(STAGE_READ);
-	ring_buffer__consume(d->ring);
+	records = ring_buffer__consume(d->ring);
 	STAGE_LEAVE();
 	daemon_collect_losses(d);
+	now = trace_boot_now_ns();
+	/* Draining comes first: hashing waits while the ring buffer fills this fast. */
+	if (records >= EXEHASH_BUSY_DRAIN_RECORDS)
+		exehash_ring_busy(d->hashes, now);
+	/* Lines held for a hash stay within their memory bound, whatever the rate. */
+	exehash_expire(d->hashes, now);
 }
 
 static void daemon_tick(struct daemon *d)
@@ -170,14 +184,38 @@ static int daemon_loop(struct daemon *d)
 			daemon_tick(d);
 		if (ready & EVLOOP_DATA)
 			daemon_drain(d);
+		if (ready & EVLOOP_EXTRA)
+			exehash_answers(d->hashes);
 		STAGE_LEAVE();
 	}
 	return 0;
 }
 
+/*
+ * The last exec lines wait for their hashes a little more (the hasher opened their files
+ * already, most likely), never longer than a line may wait.
+ */
+static void daemon_wait_hashes(struct daemon *d)
+{
+	uint64_t deadline = trace_boot_now_ns() + EXEHASH_HOLD_NS;
+
+	while (exehash_pending(d->hashes) && trace_boot_now_ns() < deadline) {
+		int ready = evloop_wait(&d->loop);
+
+		if (ready < 0)
+			break;
+		if (ready & EVLOOP_EXTRA)
+			exehash_answers(d->hashes);
+		if (ready & (EVLOOP_TICK | EVLOOP_DATA))
+			daemon_drain(d);
+	}
+	exehash_finish(d->hashes);
+}
+
 static int daemon_fds_open(struct daemon *d)
 {
 	sigset_t mask;
+	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -187,7 +225,10 @@ static int daemon_fds_open(struct daemon *d)
 		sigaddset(&mask, ignored_signals[i]);
 	/* A closed stdout (--out -) is a write error to count, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
-	return evloop_open(&d->loop, &mask, &d->orig_mask, TICK_MS, ring_buffer__epoll_fd(d->ring));
+	err = evloop_open(&d->loop, &mask, &d->orig_mask, TICK_MS, ring_buffer__epoll_fd(d->ring));
+	if (!err && d->hasher_fd >= 0)
+		err = evloop_add(&d->loop, d->hasher_fd);
+	return err;
 }
 
 /*
@@ -244,6 +285,7 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 {
 	struct bpf_setup_params params = {
 		.self_tgid = getpid(),
+		.hasher_tgid = d->hasher_pid > 0 ? d->hasher_pid : 0,
 		.filter_traced = d->has_command,
 		.ringbuf_bytes = d->opts->ringbuf_kb * 1024u,
 	};
@@ -282,6 +324,7 @@ static int daemon_records_init(struct daemon *d)
 {
 	struct records_config cfg = {
 		.trace = &d->trace,
+		.hashes = d->hashes,
 		.take_write_totals = bpf_setup_take_write_totals,
 		.take_write_totals_ctx = d->skel,
 	};
@@ -289,6 +332,10 @@ static int daemon_records_init(struct daemon *d)
 
 	if (err)
 		return err;
+	d->hashes = exehash_new(d->hasher_fd, &d->trace);
+	if (!d->hashes)
+		return -ENOMEM;
+	cfg.hashes = d->hashes;
 	cfg.cgroups = d->cgroups;
 	if (strcmp(d->opts->out_path, "-") != 0)
 		cfg.output_path = realpath(d->opts->out_path, NULL);
@@ -335,6 +382,7 @@ static void daemon_finish(struct daemon *d)
 
 	STAGE_ENTER(STAGE_LOOP);
 	daemon_drain(d);
+	daemon_wait_hashes(d);
 	records_finish(&d->records);
 	daemon_collect_losses(d);
 	trace_write_end(&d->trace);
@@ -355,6 +403,11 @@ static void daemon_cleanup(struct daemon *d)
 	}
 	trace_free(&d->trace);
 	records_free(&d->records);
+	if (d->hashes)
+		exehash_free(d->hashes);
+	else if (d->hasher_fd >= 0)
+		close(d->hasher_fd);
+	hasher_stop(d->hasher_pid);
 	cgroup_cache_free(d->cgroups);
 	ring_buffer__free(d->ring);
 	if (d->skel)
@@ -369,12 +422,18 @@ int daemon_run(const struct options *opts)
 	struct daemon d = {
 		.opts = opts,
 		.has_command = opts->command != NULL,
+		.hasher_fd = -1,
 	};
 	struct output *out = NULL;
 	int status = 1;
 	int err;
 
 	evloop_init(&d.loop);
+	/* First: the hasher must inherit nothing (BPF fds, the output), and is not traced. */
+	err = hasher_spawn(&d.hasher_fd, &d.hasher_pid);
+	if (err)
+		log_error("cannot start the hasher; exec lines will carry no exe_sha256", NULL,
+			  err);
 	err = daemon_start(&d, &out);
 	if (err)
 		goto cleanup;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #define NSEC_PER_MSEC 1000000L
-#define EVLOOP_EVENTS_MAX 4 /* the three fds, and room */
+#define EVLOOP_EVENTS_MAX 4 /* the four fds */
 
 static int evloop_watch(int epoll_fd, int fd)
 {
@@ -51,6 +51,15 @@ int evloop_open(struct evloop *l, const sigset_t *mask, sigset_t *orig_mask, uns
 	return err;
 }
 
+int evloop_add(struct evloop *l, int fd)
+{
+	int err = evloop_watch(l->epoll_fd, fd);
+
+	if (!err)
+		l->extra_fd = fd;
+	return err;
+}
+
 int evloop_wait(struct evloop *l)
 {
 	struct epoll_event ev[EVLOOP_EVENTS_MAX];
@@ -70,6 +79,8 @@ int evloop_wait(struct evloop *l)
 			if (read(l->timer_fd, &expirations, sizeof(expirations)) >= 0 ||
 			    errno == EAGAIN)
 				ready |= EVLOOP_TICK;
+		} else if (ev[i].data.fd == l->extra_fd) {
+			ready |= EVLOOP_EXTRA;
 		} else {
 			ready |= EVLOOP_DATA;
 		}

@@ -108,6 +108,23 @@ static bool bpf_map_lookup_refused(void)
 	return syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)) < 0 && errno == EPERM;
 }
 
+/*
+ * The bounding set first: dropping from it needs CAP_SETPCAP, about to go. Without it (a
+ * bounding set already cut by the service manager) it stays as it is: with no_new_privs
+ * and no execve allowed, it could not give anything back anyway.
+ */
+static int bounding_set_cut(const struct cap_set *keep)
+{
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (cap_set_has(keep, cap) || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno != EPERM)
+			return -errno;
+		break;
+	}
+	return 0;
+}
+
 static int capabilities_drop(int cgroup_fd, bool command)
 {
 	struct cap_set keep = { { 0 } }, held = { { 0 } };
@@ -122,18 +139,9 @@ static int capabilities_drop(int cgroup_fd, bool command)
 	/* What was never held (systemd's CapabilityBoundingSet=, capsh) cannot be kept. */
 	for (int i = 0; i < 2; i++)
 		keep.word[i] &= held.word[i];
-	/*
-	 * The bounding set first: dropping from it needs CAP_SETPCAP, about to go. Without
-	 * it (a bounding set already cut by the service manager) it stays as it is: with
-	 * no_new_privs and no execve allowed, it could not give anything back anyway.
-	 */
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (cap_set_has(&keep, cap) || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
-			continue;
-		if (errno != EPERM)
-			return -errno;
-		break;
-	}
+	err = bounding_set_cut(&keep);
+	if (err)
+		return err;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
 	/* Only keep effective, everything held still permitted: does bpf() still work? */
@@ -224,11 +232,14 @@ static const int allowed_syscalls[] = {
 #ifdef SYS_getrandom
 	SYS_getrandom,
 #endif
+};
+
 #ifdef TRACERD_SANITIZERS
-	/*
-	 * LeakSanitizer's check at exit stops the world from a cloned tracer thread that
-	 * ptraces tracerd and reads /proc/self; ASan maps shadow memory. Sanitizer builds only.
-	 */
+/*
+ * LeakSanitizer's check at exit stops the world from a cloned tracer thread that ptraces
+ * tracerd and reads /proc/self; ASan maps shadow memory. Sanitizer builds only.
+ */
+static const int sanitizer_syscalls[] = {
 	SYS_clone,
 	SYS_ptrace,
 	SYS_openat,
@@ -258,6 +269,52 @@ static const int allowed_syscalls[] = {
 #ifdef SYS_clone3
 	SYS_clone3,
 #endif
+};
+#endif
+
+/*
+ * The hasher (src/hasher.c): reads requests from its socket and answers there, opens
+ * /proc/PID/exe or a path, reads and stats the file, sleeps on its budget. Nothing else:
+ * no exec, no fork, no socket, no ptrace, no writes to any file but the socket.
+ */
+static const int hasher_syscalls[] = {
+	SYS_read,
+	SYS_write,
+	SYS_recvfrom,
+	SYS_sendto,
+	SYS_openat,
+	SYS_close,
+	SYS_fstat,
+	SYS_newfstatat,
+	SYS_lseek,
+	SYS_ppoll,
+	SYS_brk,
+	SYS_mmap,
+	SYS_munmap,
+	SYS_mremap,
+	SYS_madvise,
+	SYS_rt_sigprocmask,
+	SYS_rt_sigreturn,
+	SYS_restart_syscall,
+	SYS_clock_gettime,
+	SYS_clock_nanosleep,
+	SYS_gettimeofday,
+	SYS_getpid,
+	SYS_gettid,
+	SYS_tgkill,
+	SYS_exit,
+	SYS_exit_group,
+#ifdef SYS_poll
+	SYS_poll,
+#endif
+#ifdef SYS_open
+	SYS_open,
+#endif
+#ifdef SYS_statx
+	SYS_statx,
+#endif
+#ifdef SYS_getrandom
+	SYS_getrandom,
 #endif
 };
 
@@ -303,38 +360,43 @@ static void filter_allow_arg(struct filter *f, uint32_t nr, int arg, const uint3
 						   offsetof(struct seccomp_data, nr)));
 }
 
-static int seccomp_install(int cgroup_fd, bool command)
+/* Another architecture's numbers mean other calls: refuse them all. Loads the number. */
+static void filter_begin(struct filter *f)
 {
-	struct filter f = { .len = 0 };
-	struct sock_fprog prog;
-
-	/* Another architecture's numbers mean other calls: refuse them all. */
-	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						    offsetof(struct seccomp_data, arch)));
-	filter_add(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_AUDIT_ARCH,
-						    1, 0));
-	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
-	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						    offsetof(struct seccomp_data, nr)));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						   offsetof(struct seccomp_data, arch)));
+	filter_add(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_AUDIT_ARCH,
+						   1, 0));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						   offsetof(struct seccomp_data, nr)));
 #ifdef __x86_64__
 	/* x32 calls share the arch value, with bit 30 set in the number. */
-	filter_add(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
-	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	filter_add(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
 #endif
-	for (size_t i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++)
-		filter_allow(&f, allowed_syscalls[i]);
-	filter_allow_arg(&f, SYS_bpf, 0, allowed_bpf_commands,
-			 sizeof(allowed_bpf_commands) / sizeof(allowed_bpf_commands[0]));
-	/* CAP_DAC_READ_SEARCH with handles of any other file system would read any file. */
-	if (cgroup_fd >= 0)
-		filter_allow_arg(&f, SYS_open_by_handle_at, 0, &(uint32_t){ cgroup_fd }, 1);
-	if (command)
-		filter_allow(&f, SYS_kill);
-	filter_add(&f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
-	if (f.len > FILTER_MAX)
+}
+
+static void filter_allow_list(struct filter *f, const int *nrs, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		filter_allow(f, nrs[i]);
+#ifdef TRACERD_SANITIZERS
+	for (size_t i = 0; i < sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]); i++)
+		filter_allow(f, sanitizer_syscalls[i]);
+#endif
+}
+
+/* Everything else is refused; the filter goes in. */
+static int filter_load(struct filter *f)
+{
+	struct sock_fprog prog;
+
+	filter_add(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	if (f->len > FILTER_MAX)
 		return -E2BIG;
-	prog.len = f.len;
-	prog.filter = f.insn;
+	prog.len = f->len;
+	prog.filter = f->insn;
 	/* FLAG_LOG: a call refused here leaves an audit line naming it (kernel log). */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) == 0)
 		return 0;
@@ -342,7 +404,68 @@ static int seccomp_install(int cgroup_fd, bool command)
 		return 0;
 	return -errno;
 }
+
+static int seccomp_install(int cgroup_fd, bool command)
+{
+	struct filter f = { .len = 0 };
+
+	filter_begin(&f);
+	filter_allow_list(&f, allowed_syscalls,
+			  sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]));
+	filter_allow_arg(&f, SYS_bpf, 0, allowed_bpf_commands,
+			 sizeof(allowed_bpf_commands) / sizeof(allowed_bpf_commands[0]));
+	/* CAP_DAC_READ_SEARCH with handles of any other file system would read any file. */
+	if (cgroup_fd >= 0)
+		filter_allow_arg(&f, SYS_open_by_handle_at, 0, &(uint32_t){ cgroup_fd }, 1);
+	if (command)
+		filter_allow(&f, SYS_kill);
+	return filter_load(&f);
+}
+
+static int seccomp_install_hasher(void)
+{
+	struct filter f = { .len = 0 };
+
+	filter_begin(&f);
+	filter_allow_list(&f, hasher_syscalls,
+			  sizeof(hasher_syscalls) / sizeof(hasher_syscalls[0]));
+	return filter_load(&f);
+}
 #endif /* SECCOMP_AUDIT_ARCH */
+
+/*
+ * The hasher keeps CAP_SYS_PTRACE (open /proc/PID/exe and /proc/PID/root of any process:
+ * the kernel asks for ptrace read access) and CAP_DAC_READ_SEARCH (read an executable
+ * whatever its mode, 0711 included), no more.
+ */
+int privileges_drop_hasher(void)
+{
+	struct cap_set keep = { { 0 } }, held = { { 0 } };
+	int err;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	err = capabilities_get(&held);
+	if (err)
+		return err;
+	cap_set_add(&keep, CAP_SYS_PTRACE);
+	cap_set_add(&keep, CAP_DAC_READ_SEARCH);
+	for (int i = 0; i < 2; i++)
+		keep.word[i] &= held.word[i];
+	err = bounding_set_cut(&keep);
+	if (err)
+		return err;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	err = capabilities_set(&keep, &keep);
+	if (err)
+		return err;
+#ifdef SECCOMP_AUDIT_ARCH
+	return seccomp_install_hasher();
+#else
+	return 0;
+#endif
+}
 
 int privileges_drop(int cgroup_fd, bool command)
 {

@@ -74,6 +74,12 @@ static bool signal_valid(int64_t sig)
 	return sig >= 1 && sig <= SIGNAL_MAX;
 }
 
+/* An inode's size is a loff_t, its ctime nanoseconds below a second. */
+static bool file_id_valid(const struct rec_file_id *id)
+{
+	return id->size <= INT64_MAX && id->ctime_nsec < 1000000000;
+}
+
 static int records_exec(struct records *r, const struct rec_exec *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
@@ -85,7 +91,7 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 	    !rec_str_valid(rec->cwd, data_len) || !rec_str_valid(rec->args, data_len) ||
 	    !rec_str_valid(rec->cgroup, data_len) || !rec->filename.len ||
 	    !path_empty_or_absolute(rec->data, rec->exe) ||
-	    !path_empty_or_absolute(rec->data, rec->cwd))
+	    !path_empty_or_absolute(rec->data, rec->cwd) || !file_id_valid(&rec->exe_id))
 		return -EINVAL;
 	cgroup_cache_note(r->cgroups, rec->h.cgroup_id, rec->data + rec->cgroup.off,
 			  rec->cgroup.len);
@@ -120,7 +126,10 @@ static int records_exec(struct records *r, const struct rec_exec *rec, size_t si
 	}
 	JSON_FIELD_TRUE_IF(b, "exe_memfd", rec->flags & EXEC_EXE_MEMFD);
 	JSON_FIELD_TRUE_IF(b, "exe_deleted", rec->flags & EXEC_EXE_DELETED);
-	trace_line_end(r->trace, LINE_PROCESS_EXEC);
+	if (r->hashes)
+		exehash_exec_line_end(r->hashes, rec, data_len);
+	else
+		trace_line_end(r->trace, LINE_PROCESS_EXEC);
 	return 0;
 }
 
@@ -743,6 +752,7 @@ int records_init(struct records *r, const struct records_config *cfg)
 	memset(r, 0, sizeof(*r));
 	r->trace = cfg->trace;
 	r->cgroups = cfg->cgroups;
+	r->hashes = cfg->hashes;
 	r->take_write_totals = cfg->take_write_totals;
 	r->take_write_totals_ctx = cfg->take_write_totals_ctx;
 	err = write_table_new(&r->writes);

@@ -59,6 +59,17 @@ static const char *const loss_reason_names[LOSS_REASONS] = {
 	[LOSS_WRITE_ERROR] = "write_error",
 };
 
+static const char *const hash_missing_names[HASH_MISSING_REASONS] = {
+	[HASH_MISSING_GONE] = "gone",		[HASH_MISSING_REPLACED] = "replaced",
+	[HASH_MISSING_TOO_LARGE] = "too_large", [HASH_MISSING_UNREADABLE] = "unreadable",
+	[HASH_MISSING_BUSY] = "busy",
+};
+
+const char *trace_hash_missing_name(enum hash_missing reason)
+{
+	return hash_missing_names[reason];
+}
+
 /* by_type's keys: names from the tables above, valid JSON as they are. */
 static void json_field_u64_named(struct json_buf *b, const char *key, uint64_t v)
 {
@@ -99,6 +110,7 @@ void trace_init(struct trace *t, const char *job_id, struct output *out)
 	json_buf_init(&t->job_id_field);
 	json_write_raw(&t->job_id_field, "\"", 1); /* the timestamp's closing quote */
 	JSON_FIELD_STRING(&t->job_id_field, "job_id", job_id, t->job_id_len);
+	linehold_init(&t->hold);
 	trace_clock_sync(t);
 	t->start_boot_ns = trace_boot_now_ns();
 }
@@ -107,6 +119,7 @@ void trace_free(struct trace *t)
 {
 	json_buf_free(&t->line);
 	json_buf_free(&t->job_id_field);
+	linehold_free(&t->hold);
 }
 
 void trace_line_begin(struct trace *t, enum trace_line_type type, uint64_t boot_ns)
@@ -140,29 +153,75 @@ static void trace_write_failed(struct trace *t, int err, uint64_t lines)
 	}
 }
 
-void trace_line_end(struct trace *t, enum trace_line_type type)
+/* One complete line into the output's stage. */
+static void trace_append(struct trace *t, enum trace_line_type type, const char *data, size_t len)
 {
 	int err;
 
+	if (!output_fits(t->out, len))
+		trace_flush(t);
+	err = output_append(t->out, data, len);
+	if (err) {
+		trace_write_failed(t, err, 1);
+		return;
+	}
+	t->staged[type]++;
+}
+
+/* The held lines complete at the front, in order. */
+static void trace_release(struct trace *t)
+{
+	const struct held_line *l;
+
+	while ((l = linehold_ready(&t->hold))) {
+		trace_append(t, l->type, l->data, l->len);
+		linehold_pop(&t->hold);
+	}
+}
+
+void trace_line_end(struct trace *t, enum trace_line_type type)
+{
 	json_object_end(&t->line);
 	json_newline(&t->line);
 	if (t->line.oom) {
 		t->lost[LOSS_WRITE_ERROR]++;
 		goto out;
 	}
-	if (!output_fits(t->out, t->line.len))
-		trace_flush(t);
-	err = output_append(t->out, t->line.data, t->line.len);
-	if (err) {
-		trace_write_failed(t, err, 1);
+	if (!linehold_empty(&t->hold) &&
+	    !linehold_push(&t->hold, type, t->line.data, t->line.len, false, NULL))
 		goto out;
-	}
-	t->staged[type]++;
+	/* Out of memory to hold it: written now, out of order rather than lost. */
+	trace_append(t, type, t->line.data, t->line.len);
 out:
 	STAGE_LINE_END();
 }
 
-/* The first line of a small file (boot_id), without its trailing newline. */
+int trace_line_hold(struct trace *t, enum trace_line_type type, uint64_t *ret_seq)
+{
+	int err;
+
+	if (t->line.oom)
+		return -ENOMEM;
+	err = linehold_push(&t->hold, type, t->line.data, t->line.len, true, ret_seq);
+	if (!err)
+		STAGE_LINE_END(); /* held; on failure the caller ends the line now */
+	return err;
+}
+
+void trace_line_complete(struct trace *t, uint64_t seq, const char *fields, size_t len)
+{
+	char tail[512];
+
+	if (len > sizeof(tail) - 2)
+		len = 0;
+	memcpy(tail, fields, len);
+	tail[len] = '}';
+	tail[len + 1] = '\n';
+	if (linehold_complete(&t->hold, seq, tail, len + 2))
+		return;
+	trace_release(t);
+}
+
 /* The first line of a small file (boot_id), without its trailing newline; its length. */
 static size_t file_first_line(const char *path, char *buf, size_t size)
 {
@@ -278,6 +337,25 @@ static void trace_write_stop(struct trace *t)
 	}
 }
 
+/* hashes: {"computed": N, "cached": N, "missing": {"gone": N, ...}}, when hashing is on. */
+static void trace_write_hashes(struct trace *t)
+{
+	const struct trace_hashes *h = &t->hashes;
+
+	if (!h->enabled)
+		return;
+	JSON_KEY(&t->line, "hashes");
+	json_object_begin(&t->line);
+	JSON_FIELD_U64(&t->line, "computed", h->computed);
+	JSON_FIELD_U64(&t->line, "cached", h->cached);
+	JSON_KEY(&t->line, "missing");
+	json_object_begin(&t->line);
+	for (int i = 0; i < HASH_MISSING_REASONS; i++)
+		json_field_u64_named(&t->line, hash_missing_names[i], h->missing[i]);
+	json_object_end(&t->line);
+	json_object_end(&t->line);
+}
+
 void trace_write_end(struct trace *t)
 {
 	uint64_t now = trace_boot_now_ns();
@@ -299,6 +377,7 @@ void trace_write_end(struct trace *t)
 	json_object_end(&t->line);
 	JSON_FIELD_U64(&t->line, "lost", losses_total(t->lost));
 	JSON_FIELD_U64(&t->line, "duration_ns", now - t->start_boot_ns);
+	trace_write_hashes(t);
 	trace_write_stop(t);
 	trace_line_end(t, LINE_TRACE_END);
 }

@@ -42,6 +42,7 @@ static struct output *out;
 static int read_fd = -1;
 static struct trace trace;
 static struct records records;
+static int hasher_fds[2] = { -1, -1 };
 
 static int take_write_totals(void *ctx, const struct write_key *key, struct write_totals *totals);
 
@@ -81,6 +82,15 @@ static void setup(void)
 	if (read_fd < 0)
 		fail("cannot read the output back", path, strlen(path));
 	trace_init(&trace, "fuzz-job", out);
+	/*
+	 * Exec lines wait for a hasher: this harness plays it on the socket's other end, so that
+	 * held lines, answers and every *_hash_missing word go through the schema check too.
+	 */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, hasher_fds) < 0)
+		abort();
+	config.hashes = exehash_new(hasher_fds[0], &trace);
+	if (!config.hashes)
+		abort();
 	/* No cgroupfs: container ids come from exec records only, never from this machine. */
 	if (cgroup_cache_new_at(&config.cgroups, -1) < 0)
 		abort();
@@ -186,6 +196,32 @@ static void handle(const uint8_t *data, size_t size)
 	free(rec);
 }
 
+/*
+ * Answers every request: a made-up digest for an even inode, a missing reason chosen by
+ * the inode otherwise; an odd token's answer is not sent (the line is finished as busy).
+ */
+static void hasher_answer_all(void)
+{
+	struct exehash_request req;
+	struct exehash_answer a;
+
+	while (read(hasher_fds[1], &req, sizeof(req)) >= (ssize_t)EXEHASH_REQUEST_HEADER_LEN) {
+		if (req.id.ino % 7 == 3)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.token = req.token;
+		a.kind = req.kind;
+		a.id = req.id;
+		a.cached = req.id.ino % 3 == 0;
+		a.missing = req.id.ino & 1 ? (int32_t)(req.id.ino >> 1) % HASH_MISSING_REASONS : -1;
+		memset(a.digest, (int)req.id.ino, sizeof(a.digest));
+		if (write(hasher_fds[1], &a, sizeof(a)) < 0)
+			break;
+	}
+	exehash_answers(config.hashes);
+	exehash_finish(config.hashes);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (read_fd < 0)
@@ -210,6 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		handle(data, size);
 	}
+	hasher_answer_all();
 	records_finish(&records);
 	trace_report_losses(&trace);
 	trace_flush(&trace);
@@ -283,8 +320,8 @@ static void save(const char *name)
 	used = 0;
 }
 
-static void seed_exec(const char *name, const char *comm, const char *args, size_t args_len,
-		      uint32_t flags)
+static void seed_exec_id(const char *name, const char *comm, const char *args, size_t args_len,
+			 uint32_t flags, const struct rec_file_id *id)
 {
 	struct rec_exec *e = (struct rec_exec *)buf;
 	const char *cg = "system.slice/docker-" CONTAINER ".scope";
@@ -298,8 +335,18 @@ static void seed_exec(const char *name, const char *comm, const char *args, size
 	e->cwd = put(offsetof(struct rec_exec, data), "/home/runner/work", 17);
 	e->args = put(offsetof(struct rec_exec, data), args, args_len);
 	e->cgroup = put(offsetof(struct rec_exec, data), cg, strlen(cg));
+	e->exe_id = *id;
 	used += sizeof(*e) - offsetof(struct rec_exec, data);
 	save(name);
+}
+
+static void seed_exec(const char *name, const char *comm, const char *args, size_t args_len,
+		      uint32_t flags)
+{
+	struct rec_file_id id = { .ino = 1312, .size = 260328, .ctime_sec = 1700000000,
+				  .ctime_nsec = 123456789, .dev = 8 << 20 | 1 };
+
+	seed_exec_id(name, comm, args, args_len, flags, &id);
 }
 
 static void seed_exit(const char *name, uint32_t status)
@@ -483,6 +530,13 @@ int main(int argc, char **argv)
 	seed_exec("exec", "curl", args, sizeof(args) - 1, EXEC_HAS_PARENT);
 	seed_exec("exec-cut", "\xff\"q\\\n", "a\0b\xc3", 5,
 		  EXEC_ARGS_TRUNCATED | EXEC_EXE_MEMFD | EXEC_EXE_DELETED);
+	seed_exec_id("exec-script", "sh", args, sizeof(args) - 1,
+		     EXEC_HAS_PARENT | EXEC_INTERPRETED,
+		     &(struct rec_file_id){ .ino = 4, .size = 125688, .dev = 259 << 20 });
+	seed_exec_id("exec-too-large", "node", args, sizeof(args) - 1, EXEC_HAS_PARENT,
+		     &(struct rec_file_id){ .ino = 9, .size = 1ull << 40 });
+	seed_exec_id("exec-bad-ctime", "curl", args, sizeof(args) - 1, 0,
+		     &(struct rec_file_id){ .ino = 2, .ctime_nsec = 1000000000 });
 	seed_exit("exit-code", 1 << 8);
 	seed_exit("exit-signal", 9 | 0x80);
 	seed_connect("connect-v4", AF_INET, AF_INET, v4, -115);

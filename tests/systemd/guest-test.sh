@@ -76,6 +76,19 @@ keep=$(((1 << 2) | (1 << 39)))
 check live-capabilities "CapEff=$capeff CapBnd=$capbnd" \
 	[ "$((0x$capeff & ~keep))/$((0x$capbnd & ~keep))" = 0/0 ]
 check live-seccomp "NoNewPrivs=$nnp Seccomp=$seccomp" [ "$nnp/$seccomp" = 1/2 ]
+# Its hasher child keeps CAP_DAC_READ_SEARCH (bit 2) and CAP_SYS_PTRACE (bit 19) only.
+hasher=""
+for k in $(cat /proc/$pid/task/$pid/children 2>/dev/null); do
+	[ "$(cat /proc/$k/comm 2>/dev/null)" = tracerd-hasher ] && hasher=$k
+done
+hstatus=/proc/${hasher:-0}/status
+hcap=$(sed -n 's/^CapEff:\t*//p' $hstatus 2>/dev/null)
+hbnd=$(sed -n 's/^CapBnd:\t*//p' $hstatus 2>/dev/null)
+hsec=$(sed -n 's/^NoNewPrivs:\t*//p' $hstatus 2>/dev/null)/$(sed -n 's/^Seccomp:\t*//p' $hstatus 2>/dev/null)
+say "# hasher pid ${hasher:-none}: CapEff=$hcap CapBnd=$hbnd NoNewPrivs/Seccomp=$hsec"
+hkeep=$(((1 << 2) | (1 << 19)))
+check hasher-capabilities "hasher ${hasher:-none}: CapEff=$hcap CapBnd=$hbnd $hsec" \
+	[ -n "$hasher" ] && [ "$((0x$hcap & ~hkeep))/$((0x$hbnd & ~hkeep))/$hsec" = 0/0/1/2 ]
 check oom-score-adj "oom_score_adj is $oomadj" [ "$oomadj" = -900 ]
 
 # --- d) a job that exhausts memory is killed before the tracer -------------------------
@@ -121,6 +134,13 @@ check analyze-verify "systemd-analyze verify exited $rc: $(head -c 1000 $out/ver
 # PID 1 logs a main process's exit status at debug level only when the exit counts as a
 # success (exit 0, and SIGTERM too): for the stop, it logs at debug level, so that the
 # journal says which it was. The unit itself is gone from memory once stopped.
+# An exec whose hash the trace must carry, read by the hasher under the unit's sandbox.
+# Not from the root: this guest's is an overlay of 9p under tmpfs, whose stat() reports
+# other device and inode numbers than the kernel's exec sees (every exec there is
+# "replaced", README "Executables' hashes"); /dev/shm is a plain tmpfs.
+cp /usr/bin/true /dev/shm/tracerd-true
+/dev/shm/tracerd-true
+true_sha=$(sha256sum /dev/shm/tracerd-true | cut -d' ' -f1)
 systemd-analyze log-level debug
 t0=$(now_ms)
 timeout 120 systemctl stop "$unit"
@@ -145,6 +165,10 @@ rc=$?
 check trace-gzip-complete "gzip -t exited $rc: $gz" [ "$rc" = 0 ]
 last=$(gzip -dc "$trace" | tail -n 1 | cut -c 1-20)
 check trace-ends-with-trace_end "last line starts $last" [ "$last" = '{"type":"trace_end",' ]
+hashed=$(gzip -dc "$trace" | grep '"type":"process_exec"' | grep '"exe":"/dev/shm/tracerd-true"' |
+	grep -c "\"exe_sha256\":\"$true_sha\"")
+check trace-exe-sha256 "process_exec lines of /dev/shm/tracerd-true with its sha256: $hashed" \
+	[ "${hashed:-0}" -ge 1 ]
 cp "$trace" $out/trace.jsonl.gz
 printf 'job=%s\nmain_pid=%s\nmarker=%s\noom_pid=%s\n' "$job" "$pid" "$marker" "$oompid" \
 	>$out/facts

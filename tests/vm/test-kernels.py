@@ -56,6 +56,7 @@ SUBSET = {
     "access": ["test_access.test_process_access"],
     "io_uring": ["test_io_uring.test_io_uring_requests"],
     "tamper": ["test_scenarios.test_daemon_tamper"],
+    "exehash": ["test_exehash.test_exehash_hasher_least_privilege"],
     "daemon": ["test_scenarios.test_command_mode_traces_only_its_tree"],
     "reliability": ["test_reliability.test_clean_stop_drains_everything",
                     "test_reliability.test_privileges_dropped_once_live",

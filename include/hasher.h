@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The hasher: a child process forked before anything else is opened, that keeps only the
+ * capabilities reading another process's executable needs, under its own seccomp filter,
+ * and answers the daemon's requests (include/exehash.h) over a SOCK_SEQPACKET socket.
+ */
+#ifndef TRACERD_HASHER_H
+#define TRACERD_HASHER_H
+
+#include <sys/types.h>
+
+/* Bytes hashed per second at most (files read from the page cache: CPU, not I/O). */
+#define HASHER_BUDGET_BYTES_PER_SEC (64u << 20)
+#define HASHER_NICE 0
+
+/*
+ * Forks the hasher. *ret_fd: the daemon's end of the socket; *ret_pid: the child. Returns
+ * 0 or -errno (then nothing is left running).
+ */
+int hasher_spawn(int *ret_fd, pid_t *ret_pid);
+
+/* Reaps the hasher once the daemon's end is closed (it exits then), waiting up to 1 s. */
+void hasher_stop(pid_t pid);
+
+#endif
