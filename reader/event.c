@@ -69,6 +69,9 @@ static void render_exec(struct sbuf *b, const json_t *obj)
 		sbuf_add(b, " [memfd]");
 	if (ev_bool(obj, "exe_deleted"))
 		sbuf_add(b, " [deleted]");
+	/* Enough of the hash to tell two binaries apart at a glance; summary has it whole. */
+	if (ev_str(obj, "exe_sha256"))
+		sbuf_printf(b, " [sha256 %.12s]", ev_str(obj, "exe_sha256"));
 }
 
 static void render_exit(struct sbuf *b, const json_t *obj)

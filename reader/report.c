@@ -13,6 +13,7 @@ struct section {
 
 static const struct section sections[] = {
 	{ "Executables run", "executables", "exe", "parents", "parent", "runs", false },
+	{ "Executable hashes", "executable_hashes", "file", "hashes", "sha256", "execs", true },
 	{ "Hosts contacted", "connections", "process", "destinations", "destination", "connections",
 	  true },
 	{ "DNS names resolved", "dns", "name", "types", "qtype", "queries", false },

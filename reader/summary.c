@@ -17,7 +17,7 @@
 struct summary {
 	struct scan scan;
 	struct policy policy;
-	struct strmap execs, conns, dns, sensitive, written, listeners;
+	struct strmap execs, hashes, conns, dns, sensitive, written, listeners;
 	json_t *tamper, *access;
 	char *workspace;
 };
@@ -58,6 +58,23 @@ static void summary_file_event(struct summary *s, const json_t *obj, const char 
 	nested_count(&s->written, path, who, (unsigned long)ev_int(obj, "bytes", 0));
 }
 
+/* What a file executed was: its sha256, or why the trace has none (for allow-lists). */
+static void summary_hash(struct summary *s, const char *file, const json_t *obj,
+			 const char *hash_field, const char *missing_field)
+{
+	const char *hash = ev_str(obj, hash_field), *missing = ev_str(obj, missing_field);
+	struct sbuf sub = { 0 };
+
+	if (!file || (!hash && !missing))
+		return; /* a trace from before hashes, or a memfd's line without either */
+	if (hash)
+		sbuf_add(&sub, hash);
+	else
+		sbuf_printf(&sub, "(none: %s)", missing);
+	nested_count(&s->hashes, file, sub.s, 1);
+	sbuf_free(&sub);
+}
+
 static void summary_exec(struct summary *s, const json_t *obj, const struct proc *p, struct sbuf *b)
 {
 	struct sbuf key = { 0 };
@@ -73,6 +90,9 @@ static void summary_exec(struct summary *s, const json_t *obj, const struct proc
 		sbuf_printf(&key, " %s", p->script);
 	nested_count(&s->execs, key.s, b->s, 1);
 	sbuf_free(&key);
+	summary_hash(s, ev_str(obj, "exe"), obj, "exe_sha256", "exe_hash_missing");
+	if (p && p->script)
+		summary_hash(s, p->script, obj, "script_sha256", "script_hash_missing");
 }
 
 static void summary_event(struct scan *scan, json_t *obj, struct proc *p, void *ctx)
@@ -139,6 +159,8 @@ static json_t *summary_document(struct summary *s, const char *path)
 	json_object_set_new(doc, "trace", scan_trace_facts(&s->scan, path));
 	json_object_set_new(doc, "executables",
 			    nested_counts_json(&s->execs, "exe", "parents", "parent"));
+	json_object_set_new(doc, "executable_hashes",
+			    nested_counts_json(&s->hashes, "file", "hashes", "sha256"));
 	json_object_set_new(doc, "connections",
 			    nested_counts_json(&s->conns, "process", "destinations",
 					       "destination"));
@@ -237,6 +259,7 @@ int cmd_summary(int argc, char **argv)
 		ret = summary_write(&s, argv[optind], fmt, limit);
 	scan_free(&s.scan);
 	nested_free(&s.execs);
+	nested_free(&s.hashes);
 	nested_free(&s.conns);
 	nested_free(&s.dns);
 	nested_free(&s.sensitive);

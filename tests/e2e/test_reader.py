@@ -7,6 +7,7 @@ recorded twice. diff and check must flag exactly the attack, and nothing in the 
 """
 
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -128,6 +129,11 @@ def test_summary_of_the_attack():
         c.check(exe in exes and exes[exe]["count"] == 1
                 and exes[exe]["parents"][0]["parent"] == "/usr/bin/dash [sh]",
                 f"{exe} run once by the postinstall sh: {exes.get(exe)}")
+    hashes = {e["file"]: [h["sha256"] for h in e["hashes"]] for e in doc["executable_hashes"]}
+    for exe in ("/usr/bin/cat", "/usr/bin/curl"):
+        with open(exe, "rb") as f:
+            want = hashlib.sha256(f.read()).hexdigest()
+        c.check(hashes.get(exe) == [want], f"{exe}'s hash {hashes.get(exe)} != {want}")
     conns = {e["process"]: [d["destination"] for d in e["destinations"]]
              for e in doc["connections"]}
     c.check(conns.get("/usr/bin/curl") == [f"127.0.0.1:{exfil}/tcp"], f"curl's hosts {conns}")
@@ -346,6 +352,7 @@ def test_show_tree_and_filters():
             f"curl shown {hops} levels under npm")
     rc, out, err = reader("show", "--type", "process_exec", "--comm", "cu*", run.out_path)
     c.check(rc == 0 and len(out.splitlines()) == 1 and "exec /usr/bin/curl -s" in out, out)
+    c.check(f"[sha256 {curl['exe_sha256'][:12]}]" in out, f"curl's hash, shortened: {out}")
     rc, out, err = reader("show", "--path", "*/.netrc", "--jsonl", run.out_path)
     got = [json.loads(x) for x in out.splitlines()]
     want = [o for o in run.lines if o.get("path", "").endswith("/.netrc")]
