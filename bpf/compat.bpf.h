@@ -48,40 +48,6 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 	return BPF_CORE_READ(regs, orig_ax);
 #else
 	return BPF_CORE_READ(regs, syscallno);
-/*
- * The inode's change time moved twice: kernel 6.6, commit 13bc24457850 ("fs: rename
- * i_ctime field to __i_ctime"), then kernel 6.11, commit 3aa63a569c64 ("fs: switch
- * timespec64 fields in inode to discrete integers"). Since 6.13 (multigrain timestamps,
- * commit 4e40eff0b573) bit 31 of i_ctime_nsec says "queried", not time: masked off, as
- * inode_get_ctime_nsec() does.
- */
-struct inode___pre_6_11 {
-	struct timespec64 __i_ctime;
-} __attribute__((preserve_access_index));
-
-struct inode___pre_6_6 {
-	struct timespec64 i_ctime;
-} __attribute__((preserve_access_index));
-
-#define INODE_CTIME_NSEC_MASK 0x3fffffff /* nanoseconds need 30 bits */
-
-static __always_inline void inode_ctime(struct inode *inode, __s64 *sec, __u32 *nsec)
-{
-	struct inode___pre_6_11 *i611 = (void *)inode;
-	struct inode___pre_6_6 *i66 = (void *)inode;
-
-	if (bpf_core_field_exists(inode->i_ctime_sec)) {
-		*sec = BPF_CORE_READ(inode, i_ctime_sec);
-		*nsec = BPF_CORE_READ(inode, i_ctime_nsec) & INODE_CTIME_NSEC_MASK;
-	} else if (bpf_core_field_exists(i611->__i_ctime)) {
-		*sec = BPF_CORE_READ(i611, __i_ctime.tv_sec);
-		*nsec = BPF_CORE_READ(i611, __i_ctime.tv_nsec);
-	} else {
-		*sec = BPF_CORE_READ(i66, i_ctime.tv_sec);
-		*nsec = BPF_CORE_READ(i66, i_ctime.tv_nsec);
-	}
-}
-
 #endif
 }
 
