@@ -343,8 +343,11 @@ static void seed_exec_id(const char *name, const char *comm, const char *args, s
 static void seed_exec(const char *name, const char *comm, const char *args, size_t args_len,
 		      uint32_t flags)
 {
-	struct rec_file_id id = { .ino = 1312, .size = 260328, .ctime_sec = 1700000000,
-				  .ctime_nsec = 123456789, .dev = 8 << 20 | 1 };
+	struct rec_file_id id = { .ino = 1312,
+				  .size = 260328,
+				  .ctime_sec = 1700000000,
+				  .ctime_nsec = 123456789,
+				  .dev = 8 << 20 | 1 };
 
 	seed_exec_id(name, comm, args, args_len, flags, &id);
 }
