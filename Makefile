@@ -30,7 +30,16 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARNINGS) -Iinclude -I$(OUT) -D_GNU_SOURCE -DTRACERD_VERSION='"$(VERSION)"' \
 	-D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -ldeflate
+# The trace's gzip encoder (include/gzip.h): ISA-L's igzip where the target has a shared
+# libisal, else libdeflate (a static link: Debian ships no static libisal), or by choice:
+# make GZIP_ENCODER=libdeflate.
+GZIP_ENCODER ?= $(if $(filter -static,$(LDFLAGS)),libdeflate,$(shell $(PKG_CONFIG) --exists \
+	libisal 2>/dev/null && echo isal || echo libdeflate))
+GZIP_LIBS_isal := -lisal
+GZIP_LIBS_libdeflate := -ldeflate
+override CFLAGS += $(if $(filter isal,$(GZIP_ENCODER)),-DTRACERD_GZIP_ISAL)
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+	$(GZIP_LIBS_$(GZIP_ENCODER))
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ivmlinux \
 	-Ivmlinux/$(ARCH)
 
@@ -85,7 +94,17 @@ $(OUT)/tracerd: $(DAEMON_OBJS) $(EXTRA_OBJS)
 # Unit tests link every pure module; each test_<module>.c exercises one of them.
 $(OUT)/tests/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(PURE_SRCS)) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson -ldeflate -lz -lbpf -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -ljansson $(GZIP_LIBS_$(GZIP_ENCODER)) -lz -lbpf -o $@
+
+# With igzip the daemon's encoder, the libdeflate one (the static arm64 build's) is tested
+# too: test_gzip again, over gzip.c built the other way.
+ifeq ($(GZIP_ENCODER),isal)
+UNIT_TESTS += $(OUT)/tests/test_gzip_libdeflate
+$(OUT)/tests/test_gzip_libdeflate: tests/unit/test_gzip.c src/gzip.c include/gzip.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -UTRACERD_GZIP_ISAL $(LDFLAGS) $(filter %.c,$^) -lcmocka -ldeflate -lz \
+		-o $@
+endif
 
 unit: $(UNIT_TESTS)
 	$(Q)tests/run-unit.sh $(UNIT_TESTS)

@@ -7,15 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libdeflate.h>
 
+#include "gzip.h"
 #include "stages.h"
 
-/*
- * libdeflate level 1: zlib level 1's ratio on our JSON at about half its CPU (measured
- * in bench/). Each stage of lines becomes one complete gzip member, written at once.
- */
-#define OUTPUT_GZIP_LEVEL 1
+/* Each stage of lines becomes one complete gzip member (gzip.h), written at once. */
 #define OUTPUT_MODE 0640
 /* Lines are gathered this much at a time into one member (or, plain, one write). */
 #ifndef OUTPUT_STAGE_SIZE
@@ -28,7 +24,7 @@ struct output {
 	char *stage;
 	size_t stage_len;
 	uint64_t stage_lines;
-	struct libdeflate_compressor *compressor;
+	struct gzip_encoder *encoder;
 	void *member;
 	size_t member_cap;
 	off_t good_size; /* end of the last complete member */
@@ -97,16 +93,8 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 	/* The umask may have been stricter; never looser than OUTPUT_MODE. */
 	fchmod(fd, OUTPUT_MODE);
 	out->fd = fd;
-	out->compressor = libdeflate_alloc_compressor(OUTPUT_GZIP_LEVEL);
-	/*
-	 * libdeflate picks its CRC-32 code for the CPU on first use; on arm64 it finds the CPU's
-	 * features in /proc/self/auxv, an open() the seccomp filter of the loop refuses (audit
-	 * line, slow generic CRC). Pick it now, before privileges_drop().
-	 */
-	libdeflate_crc32(0, "", 0);
-	if (out->compressor) {
-		out->member_cap =
-			libdeflate_gzip_compress_bound(out->compressor, OUTPUT_STAGE_SIZE);
+	if (gzip_encoder_new(OUTPUT_STAGE_SIZE, &out->encoder) == 0) {
+		out->member_cap = gzip_encoder_bound(out->encoder);
 		out->member = malloc(out->member_cap);
 	}
 	if (!out->member) {
@@ -118,7 +106,7 @@ int output_open(const char *path, bool force, struct output **ret_out, const cha
 	*ret_out = out;
 	return 0;
 fail:
-	libdeflate_free_compressor(out->compressor);
+	gzip_encoder_free(out->encoder);
 	free(out->stage);
 	free(out);
 	return fd;
@@ -154,8 +142,7 @@ static int output_write_member(struct output *out)
 	int err;
 
 	STAGE_ENTER(STAGE_COMPRESS);
-	len = libdeflate_gzip_compress(out->compressor, out->stage, out->stage_len, out->member,
-				       out->member_cap);
+	len = gzip_encode(out->encoder, out->stage, out->stage_len, out->member, out->member_cap);
 	STAGE_LEAVE();
 	STAGE_ENTER(STAGE_WRITE);
 	err = len ? write_all(out->fd, out->member, len) : -EIO;
@@ -221,7 +208,7 @@ int output_close(struct output *out, uint64_t *ret_lost_lines)
 		if (close(out->fd) < 0 && !err)
 			err = -errno;
 	}
-	libdeflate_free_compressor(out->compressor);
+	gzip_encoder_free(out->encoder);
 	free(out->stage);
 	free(out->member);
 	free(out);

@@ -21,14 +21,21 @@ $CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" "$root/src/text.
 # The kernel's write totals come from a callback the target gives: no libbpf.
 record_srcs=""
 for m in records trace output json timefmt format dns dnscache cgroup container pathnorm \
-	writes proctable table text log linehead linehold exehash sha256; do
+	writes proctable table text log linehead linehold exehash sha256 gzip; do
 	record_srcs="$record_srcs $root/src/$m.c"
 done
+# The gzip encoder the daemon has (Makefile, GZIP_ENCODER).
+gzip_define=
+gzip_lib=-ldeflate
+if pkg-config --exists libisal 2>/dev/null; then
+	gzip_define=-DTRACERD_GZIP_ISAL
+	gzip_lib=-lisal
+fi
 # shellcheck disable=SC2086 # the lists are meant to split into words
 # Each line is checked against its schema in schemas/ (schema_check.c).
-$CLANG $flags -std=gnu11 -D_GNU_SOURCE -DTRACERD_VERSION='"fuzz"' \
+$CLANG $flags -std=gnu11 -D_GNU_SOURCE -DTRACERD_VERSION='"fuzz"' $gzip_define \
 	-DFUZZ_SCHEMA_DIR="\"$root/schemas\"" "$root/tests/fuzz/fuzz_records.c" \
-	"$root/tests/fuzz/schema_check.c" $record_srcs -lz -ldeflate -ljansson -lm \
+	"$root/tests/fuzz/schema_check.c" $record_srcs $gzip_lib -lz -ljansson -lm \
 	-o "$out/fuzz_records"
 # Its seeds: a well-formed record of every type, and all of them as one stream.
 $CLANG -g -std=gnu11 -D_GNU_SOURCE -DFUZZ_RECORDS_SEEDS -I"$root/include" \
