@@ -94,10 +94,11 @@ static size_t fill_lines(unsigned char *buf, size_t max)
 
 	for (;;) {
 		char line[300];
-		int n = snprintf(line, sizeof(line),
-				 "{\"type\":\"file_open\",\"timestamp\":\"2026-12-02T03:27:19.%09dZ\","
-				 "\"pid\":%d,\"path\":\"/tmp/dir-%d/file-%d\",\"ret\":3}\n",
-				 i * 7919 % 1000000000, 1000 + i % 17, i % 13, i);
+		int n = snprintf(
+			line, sizeof(line),
+			"{\"type\":\"file_open\",\"timestamp\":\"2026-12-02T03:27:19.%09dZ\","
+			"\"pid\":%d,\"path\":\"/tmp/dir-%d/file-%d\",\"ret\":3}\n",
+			i * 7919 % 1000000000, 1000 + i % 17, i % 13, i);
 
 		if (len + n > max)
 			return len;
