@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm pkg-config libc6-dev linux-libc-dev \
-	libbpf-dev libelf-dev zlib1g-dev libdeflate-dev libjansson-dev libcmocka-dev \
+	libbpf-dev libelf-dev zlib1g-dev libisal-dev libdeflate-dev libjansson-dev libcmocka-dev \
 	python3 python3-jsonschema jq curl dnsutils gzip ca-certificates >/dev/null
 # libFuzzer for the fuzz targets: part of clang's runtime on some releases, its own
 # package on others.
