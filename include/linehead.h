@@ -20,12 +20,16 @@ void line_head_free(struct line_head *lh);
 
 /*
  * The fields for these values, each after a comma (",\"pid\":1,..."): rendered anew
- * unless every value is the same as in the previous call. container and cwd may be NULL
- * (the field is left out). NULL when out of memory.
+ * unless every value is the same as in the last call for a thread of the same slot (16,
+ * by thread id). container and cwd may be NULL (the field is left out). NULL when out of
+ * memory.
  */
 const char *line_head_render(struct line_head *lh, const struct rec_header *h,
 			     const char *container, const char *cwd, size_t cwd_len,
 			     size_t *ret_len);
+
+/* How many times line_head_render() rendered rather than reused (tests). */
+unsigned long line_head_renders(const struct line_head *lh);
 
 /* exec_id's value: "pid-exec_ns", quoted, a string of digits and a dash. */
 struct json_buf;

@@ -9,7 +9,13 @@
 #include "json.h"
 #include "text.h"
 
-struct line_head {
+/*
+ * Lines of a few processes interleave (two CPUs' records, a build's parallel jobs): one
+ * rendering kept per slot, the slot chosen by thread id, so that each keeps its own.
+ */
+#define LINE_HEAD_SLOTS 16
+
+struct line_head_slot {
 	bool valid;
 	/* The values the text was rendered from. */
 	uint32_t pid, tid, ppid, uid;
@@ -22,13 +28,19 @@ struct line_head {
 	struct json_buf text; /* starts with a '"' that is not part of the fields */
 };
 
+struct line_head {
+	struct line_head_slot slots[LINE_HEAD_SLOTS];
+	unsigned long renders;
+};
+
 int line_head_new(struct line_head **ret)
 {
 	struct line_head *lh = calloc(1, sizeof(*lh));
 
 	if (!lh)
 		return -ENOMEM;
-	json_buf_init(&lh->text);
+	for (int i = 0; i < LINE_HEAD_SLOTS; i++)
+		json_buf_init(&lh->slots[i].text);
 	*ret = lh;
 	return 0;
 }
@@ -37,9 +49,11 @@ void line_head_free(struct line_head *lh)
 {
 	if (!lh)
 		return;
-	free(lh->container);
-	free(lh->cwd);
-	json_buf_free(&lh->text);
+	for (int i = 0; i < LINE_HEAD_SLOTS; i++) {
+		free(lh->slots[i].container);
+		free(lh->slots[i].cwd);
+		json_buf_free(&lh->slots[i].text);
+	}
 	free(lh);
 }
 
@@ -59,7 +73,7 @@ static bool same_str(const char *kept, const char *s)
 	return kept && s ? strcmp(kept, s) == 0 : kept == s;
 }
 
-static bool line_head_same(const struct line_head *lh, const struct rec_header *h,
+static bool line_head_same(const struct line_head_slot *lh, const struct rec_header *h,
 			   const char *container, const char *cwd, size_t cwd_len)
 {
 	if (!lh->valid || lh->pid != h->pid || lh->tid != h->tid || lh->ppid != h->ppid ||
@@ -74,8 +88,8 @@ static bool line_head_same(const struct line_head *lh, const struct rec_header *
 }
 
 /* Keeps copies of the values the text is rendered from. */
-static int line_head_keep(struct line_head *lh, const struct rec_header *h, const char *container,
-			  const char *cwd, size_t cwd_len)
+static int line_head_keep(struct line_head_slot *lh, const struct rec_header *h,
+			  const char *container, const char *cwd, size_t cwd_len)
 {
 	lh->valid = false;
 	free(lh->container);
@@ -124,11 +138,19 @@ static void line_head_text(struct json_buf *b, const struct rec_header *h, const
 		JSON_FIELD_STRING(b, "cwd", cwd, cwd_len);
 }
 
-const char *line_head_render(struct line_head *lh, const struct rec_header *h,
+unsigned long line_head_renders(const struct line_head *lh)
+{
+	return lh->renders;
+}
+
+const char *line_head_render(struct line_head *head, const struct rec_header *h,
 			     const char *container, const char *cwd, size_t cwd_len,
 			     size_t *ret_len)
 {
+	struct line_head_slot *lh = &head->slots[h->tid % LINE_HEAD_SLOTS];
+
 	if (!line_head_same(lh, h, container, cwd, cwd_len)) {
+		head->renders++;
 		if (line_head_keep(lh, h, container, cwd, cwd_len) < 0)
 			return NULL;
 		line_head_text(&lh->text, h, container, cwd, cwd_len);

@@ -151,6 +151,39 @@ static void test_cwd_copied(void **state)
 	assert_non_null(strstr(render(*state, &h, NULL, cwd), "\"cwd\":\"/home/b\""));
 }
 
+/*
+ * Two processes whose lines alternate keep a rendering each: two renders for twenty lines,
+ * each line with its own process's fields. Two threads in the same slot (tids 16 apart)
+ * take it from each other: rendered every time, and still right every time.
+ */
+static void test_interleaved_processes(void **state)
+{
+	struct line_head *lh = *state;
+	struct rec_header a = header(), b = header();
+	char want_a[512], want_b[512];
+
+	b.pid = 5000;
+	b.tid = 5001;
+	strcpy(b.comm, "cc1");
+	snprintf(want_a, sizeof(want_a), "%s", render(lh, &a, NULL, "/src"));
+	snprintf(want_b, sizeof(want_b), "%s", render(lh, &b, NULL, "/src"));
+	assert_non_null(strstr(want_b, "\"comm\":\"cc1\""));
+	for (int i = 0; i < 9; i++) {
+		assert_string_equal(render(lh, &a, NULL, "/src"), want_a);
+		assert_string_equal(render(lh, &b, NULL, "/src"), want_b);
+	}
+	assert_int_equal(line_head_renders(lh), 2);
+
+	b.tid = a.tid + 16;
+	snprintf(want_b, sizeof(want_b), "%s", render(lh, &b, NULL, "/src"));
+	assert_non_null(strstr(want_b, "\"tid\":4259,"));
+	for (int i = 0; i < 9; i++) {
+		assert_string_equal(render(lh, &a, NULL, "/src"), want_a);
+		assert_string_equal(render(lh, &b, NULL, "/src"), want_b);
+	}
+	assert_int_equal(line_head_renders(lh), 2 + 1 + 18);
+}
+
 static void test_exec_id(void **state)
 {
 	struct json_buf b;
@@ -169,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_change_shows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cwd_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_id, setup, teardown),
 	};
 
