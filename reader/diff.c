@@ -4,6 +4,8 @@
  * Each trace becomes sets of keys, normalized (normalize.h) so that temporary names,
  * pids, hashes and versions do not show as differences; the report lists the current
  * trace's keys missing from every baseline, with the process and line that made them.
+ * Executables are also compared by content: a file at a path some baseline ran, with a
+ * sha256 no baseline saw there, is a changed executable.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,10 +17,19 @@
 #include "scan.h"
 #include "sensitive.h"
 
-enum diff_category { CAT_EXEC, CAT_DEST, CAT_DNS, CAT_SENSITIVE, CAT_LISTEN, CAT_COUNT };
+enum diff_category {
+	CAT_EXEC,
+	CAT_CHANGED,
+	CAT_DEST,
+	CAT_DNS,
+	CAT_SENSITIVE,
+	CAT_LISTEN,
+	CAT_COUNT
+};
 
 static const char *const category_names[CAT_COUNT][2] = {
 	[CAT_EXEC] = { "executables", "New executables" },
+	[CAT_CHANGED] = { "changed_executables", "Changed executables" },
 	[CAT_DEST] = { "destinations", "New destinations" },
 	[CAT_DNS] = { "dns", "New DNS names" },
 	[CAT_SENSITIVE] = { "sensitive_reads", "New sensitive-file reads" },
@@ -28,6 +39,12 @@ static const char *const category_names[CAT_COUNT][2] = {
 struct diff_keys {
 	const struct policy *policy;
 	struct strmap keys[CAT_COUNT]; /* key -> json detail (current) or (void *)1 */
+	/*
+	 * Executable files by their path as run (not normalized: a temporary or versioned
+	 * path must match exactly to be compared) -> the sha256 digests seen there, as a
+	 * strmap of digests. CAT_CHANGED's keys are "path sha256".
+	 */
+	struct strmap hashes;
 	bool details;
 };
 
@@ -61,6 +78,38 @@ static void diff_open(struct diff_keys *k, struct scan *s, const json_t *obj, co
 	sbuf_free(&key);
 }
 
+static void digests_free(void *digests)
+{
+	strmap_free(digests, NULL);
+	free(digests);
+}
+
+/* Notes path's digest (the exec line's field): under its path, and as a CAT_CHANGED key. */
+static void diff_hash(struct diff_keys *k, struct scan *s, const json_t *obj, const char *who,
+		      const char *cmdline, const char *path, const char *field)
+{
+	const char *digest = ev_str(obj, field);
+	struct strmap **digests;
+	struct sbuf key = { 0 };
+	json_t **slot;
+
+	if (!path || !digest)
+		return;
+	digests = (struct strmap **)strmap_slot(&k->hashes, path, NULL);
+	if (!*digests)
+		*digests = calloc(1, sizeof(**digests));
+	if (*digests)
+		strmap_slot(*digests, digest, NULL);
+	sbuf_printf(&key, "%s %s", path, digest);
+	slot = (json_t **)strmap_slot(&k->keys[CAT_CHANGED], key.s, NULL);
+	if (!*slot)
+		*slot = k->details ? json_pack("{s:s,s:s,s:s,s:s,s:I}", "key", path, "sha256",
+					       digest, "value", cmdline, "process", who, "line",
+					       (json_int_t)s->r.lineno) :
+				     (json_t *)1;
+	sbuf_free(&key);
+}
+
 static void diff_event(struct scan *s, json_t *obj, struct proc *p, void *ctx)
 {
 	struct diff_keys *k = ctx;
@@ -79,6 +128,10 @@ static void diff_event(struct scan *s, json_t *obj, struct proc *p, void *ctx)
 			normalize_path(&key, p->script);
 		}
 		diff_key(k, s, CAT_EXEC, key.s, who.s, p && p->cmdline ? p->cmdline : "");
+		diff_hash(k, s, obj, who.s, p && p->cmdline ? p->cmdline : "", p ? p->exe : NULL,
+			  "exe_sha256");
+		diff_hash(k, s, obj, who.s, p && p->cmdline ? p->cmdline : "", p ? p->script : NULL,
+			  "script_sha256");
 		break;
 	case EV_NET_CONNECT:
 		ev_render_destination(&key, obj, false);
@@ -115,6 +168,7 @@ static void keys_free(struct diff_keys *k)
 					json_decref(k->keys[c].values[i]);
 		strmap_free(&k->keys[c], NULL);
 	}
+	strmap_free(&k->hashes, digests_free);
 }
 
 /* Reads one trace into k: 0, or EXIT_ERROR after saying why. */
@@ -138,6 +192,29 @@ static int diff_read(struct diff_keys *k, const struct policy *policy, const cha
 	return ret;
 }
 
+/*
+ * A digest the baselines did not see at that path is a change only if they saw the path
+ * with a digest at all (a new path is a new executable; a path never hashed compares with
+ * nothing). The baselines' digests go into the item, sorted.
+ */
+static bool diff_changed(const struct diff_keys *base, json_t *item)
+{
+	const struct strmap *digests =
+		strmap_get(&base->hashes, json_string_value(json_object_get(item, "key")));
+	const char **seen;
+	json_t *list;
+
+	if (!digests || !digests->count)
+		return false;
+	list = json_array();
+	seen = strmap_sorted_keys(digests);
+	for (size_t i = 0; seen && seen[i]; i++)
+		json_array_append_new(list, json_string(seen[i]));
+	free(seen);
+	json_object_set_new(item, "baseline_sha256", list);
+	return true;
+}
+
 static json_t *diff_new(const struct diff_keys *base, const struct diff_keys *cur, size_t *total)
 {
 	json_t *doc = json_object(), *list;
@@ -147,14 +224,35 @@ static json_t *diff_new(const struct diff_keys *base, const struct diff_keys *cu
 	for (c = 0; c < CAT_COUNT; c++) {
 		list = json_array();
 		keys = strmap_sorted_keys(&cur->keys[c]);
-		for (i = 0; keys[i]; i++)
-			if (!strmap_get(&base->keys[c], keys[i]))
-				json_array_append(list, strmap_get(&cur->keys[c], keys[i]));
+		for (i = 0; keys[i]; i++) {
+			json_t *item = strmap_get(&cur->keys[c], keys[i]);
+
+			if (strmap_get(&base->keys[c], keys[i]))
+				continue;
+			if (c == CAT_CHANGED && !diff_changed(base, item))
+				continue;
+			json_array_append(list, item);
+		}
 		free(keys);
 		*total += json_array_size(list);
 		json_object_set_new(doc, category_names[c][0], list);
 	}
 	return doc;
+}
+
+/* "  COMMAND\n      sha256 NEW, baseline OLD[, OLD...]" */
+static void diff_text_digests(const json_t *item)
+{
+	const json_t *old;
+	size_t i;
+
+	if (strlen(json_string_value(json_object_get(item, "value"))))
+		printf("  %s", json_string_value(json_object_get(item, "value")));
+	printf("\n      sha256 %s, baseline", json_string_value(json_object_get(item, "sha256")));
+	json_array_foreach(json_object_get(item, "baseline_sha256"), i, old)
+	{
+		printf("%s %s", i ? "," : "", json_string_value(old));
+	}
 }
 
 static void diff_text(const json_t *doc, char **baselines, int n_base, const char *current,
@@ -174,12 +272,14 @@ static void diff_text(const json_t *doc, char **baselines, int n_base, const cha
 		printf("\n%s (%zu)\n", category_names[c][1], json_array_size(list));
 		json_array_foreach(list, i, item)
 		{
-			printf("  + %s\n      %s:%lld: %s",
+			printf("  %c %s\n      %s:%lld: %s", c == CAT_CHANGED ? '~' : '+',
 			       json_string_value(json_object_get(item, "key")), current,
 			       (long long)json_integer_value(json_object_get(item, "line")),
 			       json_string_value(json_object_get(item, "process")));
-			if (c != CAT_EXEC ||
-			    strlen(json_string_value(json_object_get(item, "value"))))
+			if (c == CAT_CHANGED)
+				diff_text_digests(item);
+			else if (c != CAT_EXEC ||
+				 strlen(json_string_value(json_object_get(item, "value"))))
 				printf("  %s", json_string_value(json_object_get(item, "value")));
 			printf("\n");
 		}
@@ -201,7 +301,8 @@ static const char diff_usage[] =
 	"Usage: tracerd diff [options] BASELINE... CURRENT\n"
 	"What CURRENT did that none of the BASELINE traces did: new executables, destinations\n"
 	"(host or address, with the port), DNS names, sensitive-file reads, listeners. Paths\n"
-	"are normalized (temp names, pids, hashes, versions). Exit 1 when something is new.\n"
+	"are normalized (temp names, pids, hashes, versions). Changed executables: a path the\n"
+	"baselines ran, with a sha256 they never saw there. Exit 1 when something is new.\n"
 	"  --json              the differences as JSON\n"
 	"  --sensitive GLOB    one more sensitive path\n"
 	"  --rules FILE        a rules file (see README.md)\n";

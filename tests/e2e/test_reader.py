@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -319,6 +320,57 @@ def test_diff_flags_exactly_the_attack():
     rc, out, err = reader("diff", clean.out_path, attack.out_path)
     c.check(rc == 1 and "New destinations (1)" in out and "+ /usr/bin/curl" in out
             and "4 new items" in out, f"text diff (rc {rc}):\n{out}\n{err}")
+    c.done()
+
+
+def _sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_diff_changed_executables():
+    # The same job twice, its tool and its script replaced in between (what a tampered
+    # cache or dependency does): the second run ran nothing new by path, but two files
+    # changed content. A third run of the second version against both is unchanged.
+    d = tracelib.tmpdir()
+    tool, script = os.path.join(d, "tool"), os.path.join(d, "build.sh")
+    job = ["/bin/sh", "-c", f"{tool}; {script}; /bin/true"]
+
+    def install(binary, body):
+        shutil.copy(binary, tool + ".new")
+        os.replace(tool + ".new", tool)
+        with open(script + ".new", "w") as f:
+            f.write(f"#!/bin/sh\n{body}\n")
+        os.chmod(script + ".new", 0o755)
+        os.replace(script + ".new", script)
+        # The hasher hashes a script only once its ctime is 20 ms before the exec.
+        time.sleep(0.1)
+        return _sha256(tool), _sha256(script)
+
+    c = Checks()
+    old = install("/bin/true", "exit 0")
+    first = tracelib.run_tracerd(job)
+    new = install("/bin/false", "echo changed >/dev/null")
+    second = tracelib.run_tracerd(job)
+    third = tracelib.run_tracerd(job)
+    c.run = second
+    doc = reader_json("diff", "--json", first.out_path, second.out_path, expect_rc=1)
+    new_items = doc["new"]
+    changed = {x["key"]: x for x in new_items["changed_executables"]}
+    c.check(sorted(changed) == sorted([tool, script]), f"changed: {list(changed)}")
+    for path, now, was in ((tool, new[0], old[0]), (script, new[1], old[1])):
+        item = changed.get(path, {})
+        c.check(item.get("sha256") == now and item.get("baseline_sha256") == [was],
+                f"{path}: {item}")
+        line = second.lines[item.get("line", 1) - 1]
+        c.check(line.get("type") == "process_exec", f"{path}'s line {line}")
+    c.check(new_items["executables"] == [] and doc["total"] == 2, f"{doc}")
+    rc, out, err = reader("diff", first.out_path, second.out_path)
+    c.check(rc == 1 and "Changed executables (2)" in out and f"~ {tool}" in out
+            and f"sha256 {new[0]}, baseline {old[0]}" in out, f"text (rc {rc}):\n{out}\n{err}")
+    # Both versions in the baselines: the second's digests are known there.
+    rc, out, err = reader("diff", first.out_path, second.out_path, third.out_path)
+    c.check(rc == 0 and "nothing new" in out, f"against both versions (rc {rc}):\n{out}\n{err}")
     c.done()
 
 
