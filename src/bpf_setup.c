@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bpf_loop_probe.h"
 #include "io_uring_probe.h"
 #include "preflight.h"
 #include "tracerd.skel.h"
@@ -78,20 +79,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* Whether the kernel has bpf_loop() (5.17): BPF_FUNC_loop in its enum bpf_func_id. */
-static bool kernel_has_bpf_loop(const struct btf *btf)
-{
-	int id = btf ? btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM) : -1;
-	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	const struct btf_enum *e = t ? btf_enum(t) : NULL;
-
-	for (int i = 0; e && i < btf_vlen(t); i++) {
-		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_FUNC_loop"))
-			return true;
-	}
-	return false;
-}
-
 /*
  * The skeleton, opened on the object built for this kernel: both objects come from one
  * source (bpf/compat.bpf.h, BOUNDED_LOOP), so they have the same maps, programs and
@@ -141,7 +128,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		return -EINVAL;
 	}
 	btf = btf__load_vmlinux_btf();
-	skel = tracerd_open(kernel_has_bpf_loop(btf));
+	skel = tracerd_open(bpf_loop_available(btf));
 	if (!skel) {
 		btf__free(btf);
 		*ret_why = "cannot open the BPF object";
