@@ -173,71 +173,44 @@ static __always_inline bool net_chunk(__u64 ptr, __u64 count, bool vector, int i
 }
 
 /*
- * net_dns_fill()'s gather between iovecs: on the stack, for a bpf_loop() callback. The
- * bytes copied are counted in rec->len, in map memory: the verifier then sees the same
- * state at every step and checks the callback once, not once per possible offset.
- */
-struct dns_gather {
-	struct rec_dns *rec;
-	__u64 ptr;
-	__u64 count;
-	__u64 total; /* bytes moved not copied yet */
-	bool vector;
-};
-
-/* Copies chunk i of the data; 1 once the gather ends. */
-static __always_inline long dns_gather_chunk(__u64 i, void *ctx)
-{
-	struct dns_gather *g = ctx;
-	__u32 off = g->rec->len;
-	struct iovec iov;
-	__u32 n;
-
-	if (!g->total || !net_chunk(g->ptr, g->count, g->vector, i, &iov))
-		return 1;
-	n = iov.iov_len < g->total ? iov.iov_len : g->total;
-	if (n > TRACERD_DNS_PAYLOAD_MAX - off)
-		n = TRACERD_DNS_PAYLOAD_MAX - off;
-	/* Keep clang from dropping the masks the verifier needs to see. */
-	barrier_var(n);
-	barrier_var(off);
-	if (bpf_probe_read_user(&g->rec->payload[off & DNS_PAYLOAD_MASK], n & DNS_PAYLOAD_MASK,
-				iov.iov_base))
-		return 1;
-	off += n;
-	g->rec->len = off;
-	g->total -= n;
-	return off >= TRACERD_DNS_PAYLOAD_MAX;
-}
-
-/*
  * Completes the DNS record rec: copies up to TRACERD_DNS_PAYLOAD_MAX of the total bytes
  * moved, gathered from the iovecs in order (a DNS message may come as header and
  * question, or as TCP length prefix and message, in separate iovecs), and sends it. ptr
  * and count are the iovec array and its length when vector, else the buffer and its
- * length. The verifier checks one step (bpf_loop()) or the 16 (older kernels) per call
- * site: the call sites are sys_exit's writev and net_transfer_msghdr(), a global function
- * checked once for all the msghdr calls.
+ * length. The 16-iovec loop is checked by the verifier once per call site: the call
+ * sites are sys_exit's writev and net_transfer_msghdr(), a global function checked once
+ * for all the msghdr calls.
  */
 static __always_inline void net_dns_fill(struct rec_dns *rec, __u64 ptr, __u64 count, __u64 total,
 					 __u16 flags, bool vector)
 {
-	struct dns_gather g = {
-		.rec = rec,
-		.ptr = ptr,
-		.count = count,
-		.total = total,
-		.vector = vector,
-	};
-	__u32 len;
+	__u32 off = 0;
 
-	rec->len = 0;
-	BOUNDED_LOOP(IOV_MAX_SEEN, dns_gather_chunk, &g);
-	len = rec->len;
-	if (len == 0 || len > TRACERD_DNS_PAYLOAD_MAX)
+	for (int i = 0; i < IOV_MAX_SEEN && total > 0; i++) {
+		struct iovec iov;
+		__u32 n;
+
+		if (!net_chunk(ptr, count, vector, i, &iov))
+			break;
+		n = iov.iov_len < total ? iov.iov_len : total;
+		if (n > TRACERD_DNS_PAYLOAD_MAX - off)
+			n = TRACERD_DNS_PAYLOAD_MAX - off;
+		/* Keep clang from dropping the masks the verifier needs to see. */
+		barrier_var(n);
+		barrier_var(off);
+		if (bpf_probe_read_user(&rec->payload[off & DNS_PAYLOAD_MASK], n & DNS_PAYLOAD_MASK,
+					iov.iov_base))
+			break;
+		off += n;
+		total -= n;
+		if (off >= TRACERD_DNS_PAYLOAD_MAX)
+			break;
+	}
+	if (off == 0)
 		return;
-	rec->flags = g.total > 0 ? flags | DNS_TRUNCATED : flags;
-	record_submit(&rec->h, __builtin_offsetof(struct rec_dns, payload) + len);
+	rec->flags = total > 0 ? flags | DNS_TRUNCATED : flags;
+	rec->len = off;
+	record_submit(&rec->h, __builtin_offsetof(struct rec_dns, payload) + off);
 }
 
 static __always_inline void net_dns_output(struct rec_net *peer, const struct net_data *d,
