@@ -23,7 +23,8 @@ PURE_SRCS := $(filter-out $(addprefix src/,$(addsuffix .c,$(DAEMON_MODULES))),$(
 DAEMON_SRCS := $(filter-out $(PURE_SRCS),$(wildcard src/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+# tracerd_noloop: the same programs for kernels without bpf_loop() (bpf/compat.bpf.h).
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) $(OUT)/tracerd_noloop.skel.h
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
@@ -73,6 +74,10 @@ $(OUT) $(OUT)/tests $(OUT)/san:
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/tracerd_event.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/tracerd_noloop.bpf.o: bpf/tracerd.bpf.c $(wildcard bpf/*.h) include/tracerd_event.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DTRACERD_NO_BPF_LOOP -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

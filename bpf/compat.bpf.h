@@ -41,6 +41,27 @@
 #define AF_INET 2 /* linux/socket.h (kernel side) */
 #define AF_INET6 10
 
+/*
+ * BOUNDED_LOOP(n, fn, ctx) calls long fn(__u64 i, void *ctx) for i from 0 until it
+ * returns 1, n times at most. Kernel 5.17, commit e6f2dd0f8067 ("bpf: Add bpf_loop
+ * helper"): with bpf_loop() the verifier checks fn once instead of once per iteration,
+ * which is most of the start-up time. A kernel before 5.13 refuses a program holding a
+ * callback's address even where CO-RE made that code dead, so no run-time choice in one
+ * object: the build makes a second object with TRACERD_NO_BPF_LOOP, an ordinary bounded
+ * loop, and the daemon loads it where the kernel has no bpf_loop() (src/bpf_setup.c).
+ */
+#ifdef TRACERD_NO_BPF_LOOP
+#define BOUNDED_LOOP(n, fn, ctx)                     \
+	do {                                         \
+		for (__u32 i_ = 0; i_ < (n); i_++) { \
+			if ((fn)(i_, (ctx)))         \
+				break;               \
+		}                                    \
+	} while (0)
+#else
+#define BOUNDED_LOOP(n, fn, ctx) bpf_loop((n), (fn), (ctx), 0)
+#endif
+
 /* The syscall number at sys_exit, where the tracepoint does not pass it. */
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {

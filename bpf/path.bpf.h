@@ -98,6 +98,65 @@ static __always_inline bool path_prepend_name(struct path_buf *pb, const struct 
 	return true;
 }
 
+/* The walk's state between steps: on the stack, where a bpf_loop() callback can reach it. */
+struct path_walk_state {
+	struct path_buf *pb;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	/* Read once per mount, not per component: it changes only when the walk crosses. */
+	struct dentry *mnt_root;
+	int flags;
+	bool done;
+};
+
+/* One step up from w->dentry: a name prepended or a mount crossed. 1 once the walk ends. */
+static __always_inline long path_step(struct path_walk_state *w)
+{
+	struct path_buf *pb = w->pb;
+	struct mount *mnt = w->mnt, *mnt_parent;
+	struct vfsmount *vfsmnt;
+	struct dentry_link l;
+
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
+		goto done;
+	if (w->dentry == w->mnt_root) {
+		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt)
+			goto done; /* the global root, or a detached mount */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		vfsmnt = mount_vfsmount(mnt_parent);
+		w->mnt = mnt_parent;
+		w->vfsmnt = vfsmnt;
+		w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		return 0;
+	}
+	dentry_link_read(w->dentry, &l);
+	if (w->dentry == l.parent) {
+		/* Like d_dname(): a pseudo file is named by its own dentry. */
+		if (pb->pos == PATH_END)
+			path_prepend_name(pb, &l);
+		w->flags |= PATH_WALK_PSEUDO;
+		goto done;
+	}
+	if (!path_prepend_name(pb, &l)) {
+		w->flags |= PATH_WALK_TRUNCATED;
+		goto done;
+	}
+	w->dentry = l.parent;
+	return 0;
+done:
+	w->done = true;
+	return 1;
+}
+
+static __always_inline long path_step_cb(__u64 i, void *ctx)
+{
+	return path_step(ctx);
+}
+
 /*
  * Writes the path of (dentry, vfsmnt) as seen from the current task's root into the
  * per-CPU path buffer, ending at PATH_END. Returns the start offset with the
@@ -107,56 +166,28 @@ static __always_inline bool path_prepend_name(struct path_buf *pb, const struct 
 __noinline int path_walk(__u64 dentry_ptr, __u64 vfsmnt_ptr)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	struct dentry *dentry = (void *)dentry_ptr;
-	struct vfsmount *vfsmnt = (void *)vfsmnt_ptr;
-	struct mount *mnt = real_mount(vfsmnt);
-	/* Read once per mount, not per component: it changes only when the walk crosses. */
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct path_walk_state w = {
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.dentry = (void *)dentry_ptr,
+		.vfsmnt = (void *)vfsmnt_ptr,
+		.mnt = real_mount((void *)vfsmnt_ptr),
+		.mnt_root = BPF_CORE_READ((struct vfsmount *)vfsmnt_ptr, mnt_root),
+	};
 	struct path_buf *pb = path_buf_get();
-	int flags = 0;
 
 	if (!pb)
 		return -1;
+	w.pb = pb;
 	pb->pos = PATH_END;
-	for (int i = 0; i < PATH_MAX_DEPTH; i++) {
-		struct mount *mnt_parent;
-		struct dentry_link l;
-
-		if (dentry == root_dentry && vfsmnt == root_mnt)
-			goto done;
-		if (dentry == mnt_root) {
-			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-			if (mnt_parent == mnt)
-				goto done; /* the global root, or a detached mount */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mnt_parent;
-			vfsmnt = mount_vfsmount(mnt);
-			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-			continue;
-		}
-		dentry_link_read(dentry, &l);
-		if (dentry == l.parent) {
-			/* Like d_dname(): a pseudo file is named by its own dentry. */
-			if (pb->pos == PATH_END)
-				path_prepend_name(pb, &l);
-			flags |= PATH_WALK_PSEUDO;
-			goto done;
-		}
-		if (!path_prepend_name(pb, &l)) {
-			flags |= PATH_WALK_TRUNCATED;
-			goto done;
-		}
-		dentry = l.parent;
-	}
-	flags |= PATH_WALK_TRUNCATED;
-done:
+	BOUNDED_LOOP(PATH_MAX_DEPTH, path_step_cb, &w);
+	if (!w.done)
+		w.flags |= PATH_WALK_TRUNCATED;
 	if (pb->pos >= PATH_END) {
 		pb->pos = PATH_END - 1;
 		pb->buf[PATH_END - 1] = '/';
 	}
-	return (pb->pos & PATH_POS_MASK) | flags;
+	return (pb->pos & PATH_POS_MASK) | w.flags;
 }
 
 /*

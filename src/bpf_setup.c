@@ -13,9 +13,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bpf_loop_probe.h"
 #include "io_uring_probe.h"
 #include "preflight.h"
 #include "tracerd.skel.h"
+#include "tracerd_noloop.skel.h"
 #include "tracerd_event.h"
 
 /* The effective capabilities, from /proc/self/status (no libcap needed). */
@@ -77,14 +79,38 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
-static enum io_uring_submit_tp io_uring_tracepoint_of_kernel(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	enum io_uring_submit_tp tp = io_uring_submit_tracepoint(btf);
+/*
+ * The skeleton, opened on the object built for this kernel: both objects come from one
+ * source (bpf/compat.bpf.h, BOUNDED_LOOP), so they have the same maps, programs and
+ * variables, and the skeleton binds them by name (opening fails on any name missing).
+ */
+_Static_assert(sizeof(struct tracerd_bpf) == sizeof(struct tracerd_noloop_bpf) &&
+		       sizeof(struct tracerd_bpf__rodata) ==
+			       sizeof(struct tracerd_noloop_bpf__rodata),
+	       "the objects with and without bpf_loop() differ");
 
-	btf__free(btf);
-	return tp;
+static struct tracerd_bpf *tracerd_open(bool bpf_loop)
+{
+	struct tracerd_bpf *skel = calloc(1, sizeof(*skel));
+	struct bpf_object_skeleton *s;
+	int err;
+
+	if (!skel)
+		return NULL;
+	err = tracerd_bpf__create_skeleton(skel);
+	if (err)
+		goto fail;
+	s = skel->skeleton;
+	if (!bpf_loop)
+		s->data = tracerd_noloop_bpf__elf_bytes(&s->data_sz);
+	err = bpf_object__open_skeleton(s, NULL);
+	if (err)
+		goto fail;
+	return skel;
+fail:
+	tracerd_bpf__destroy(skel);
+	errno = -err;
+	return NULL;
 }
 
 int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_skel,
@@ -93,6 +119,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 	struct tracerd_bpf *skel;
 	int ncpus = libbpf_num_possible_cpus();
 	enum io_uring_submit_tp submit_tp;
+	struct btf *btf;
 	int err;
 
 	libbpf_set_print(libbpf_print);
@@ -100,8 +127,10 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		*ret_why = "cannot count the CPUs";
 		return -EINVAL;
 	}
-	skel = tracerd_bpf__open();
+	btf = btf__load_vmlinux_btf();
+	skel = tracerd_open(bpf_loop_available(btf));
 	if (!skel) {
+		btf__free(btf);
 		*ret_why = "cannot open the BPF object";
 		return -errno;
 	}
@@ -115,7 +144,9 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 		bpf_map__set_max_entries(skel->maps.traced, 1);
 	bpf_map__set_max_entries(skel->maps.record_scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.path_scratch, ncpus);
-	submit_tp = io_uring_tracepoint_of_kernel();
+	/* io_uring_setup() is seen everywhere; its requests only where a tracepoint allows. */
+	submit_tp = io_uring_submit_tracepoint(btf);
+	btf__free(btf);
 	skel->rodata->io_uring_ops_traced = submit_tp != IO_URING_SUBMIT_NONE;
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
 				  submit_tp == IO_URING_SUBMIT_REQ);
