@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The first write's path from the open record (issue 13): a file created and written
+ * costs one path walk, at its open, instead of a second one at its first write.
+ *
+ * A traced open of a regular file for writing, whose walk gave a whole, short path, is
+ * remembered under its struct file (open_paths): the dentry and mount walked, the root
+ * the walk stopped at, the namespace generation before the walk, and a number
+ * (open_seq) that its open record carries. The daemon keeps the paths of the last
+ * TRACERD_OPEN_PATHS such records by number (src/openpaths.c). The first write to that
+ * struct file sends WRITE_PATH_FROM_OPEN and the number, without a walk, when the walk
+ * would give the same bytes: same dentry, mount and root, no syscall that can change a
+ * walk's result since (the generation), and a number recent enough for the daemon to hold
+ * it. Anything else walks, as before: an entry is only a hint.
+ *
+ * What changes a walk of an already-open file: renames (its name, or an ancestor's),
+ * mount changes (umount detaches: mnt_parent; move_mount, pivot_root), the root
+ * (chroot, setns, unshare), and unlink/rmdir, which detach the mounts on the removed
+ * dentry in other mount namespaces (vfs_unlink(), vfs_rmdir(): detach_mounts()). Each
+ * of those syscalls bumps the generation at its entry and at its exit, by any process:
+ * an open that overlaps one sees the exit's bump at its write. Names that change
+ * without a syscall (network filesystems, kernfs) are left out by filesystem: only the
+ * local ones below take part. io_uring renames and unlinks have no syscall either: they
+ * are seen at submission where the request tracepoint is loaded (io_uring.bpf.h), and
+ * switch this off for the rest of the trace (a request may run any time later).
+ */
+#ifndef TRACERD_FIRSTWRITE_BPF_H
+#define TRACERD_FIRSTWRITE_BPF_H
+
+#include "path.bpf.h"
+
+#define FMODE_WRITE 0x2 /* linux/fs.h */
+/* Remembered opens at once: each is removed at its file's first write or close. */
+#define OPEN_PATHS_MAX 16384
+
+/* Filesystems whose names change only by the syscalls that bump the generation. */
+#define EXT4_SUPER_MAGIC 0xEF53 /* linux/magic.h: ext2, ext3 and ext4 */
+#define TMPFS_MAGIC 0x01021994
+#define XFS_SUPER_MAGIC 0x58465342
+#define BTRFS_SUPER_MAGIC 0x9123683E
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/* Set by the daemon before load: io_uring requests are seen (the submit tracepoint). */
+const volatile bool open_paths_io_uring_seen = false;
+
+/* Bumped by every syscall that can change a walk's result (see above). */
+__u64 namespace_generation = 0;
+/* Numbers the remembered opens; 0 is none. */
+__u64 open_paths_seq = 0;
+/* Set for good by an io_uring rename or unlink: every first write walks. */
+__u32 open_paths_off = 0;
+
+struct open_path {
+	__u64 dentry;
+	__u64 mnt;
+	__u64 root_dentry;
+	__u64 root_mnt;
+	__u64 generation;
+	__u64 seq;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OPEN_PATHS_MAX);
+	__type(key, __u64); /* struct file pointer */
+	__type(value, struct open_path);
+} open_paths SEC(".maps");
+
+static __always_inline void namespace_changed(void)
+{
+	__sync_fetch_and_add(&namespace_generation, 1);
+}
+
+/* The syscalls that bump the generation, at entry and at exit. */
+static __always_inline bool namespace_syscall(long nr)
+{
+	switch (nr) {
+#ifdef NR_rename
+	case NR_rename:
+#endif
+#ifdef NR_renameat
+	case NR_renameat:
+#endif
+#ifdef NR_rmdir
+	case NR_rmdir:
+#endif
+#ifdef NR_unlink
+	case NR_unlink:
+#endif
+	case NR_renameat2:
+	case NR_unlinkat:
+	case NR_mount:
+	case NR_umount2:
+	case NR_move_mount:
+	case NR_pivot_root:
+	case NR_chroot:
+	case NR_unshare:
+	case NR_setns:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * io_uring can rename without a syscall: remembered opens are safe only where its
+ * requests are seen, or on kernels without IORING_OP_RENAMEAT (before 5.11).
+ */
+static __always_inline bool open_paths_enabled(void)
+{
+	if (open_paths_off)
+		return false;
+	return open_paths_io_uring_seen ||
+	       !bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_RENAMEAT);
+}
+
+static __always_inline bool open_paths_fs_stable(struct file *file)
+{
+	unsigned long magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+
+	return magic == EXT4_SUPER_MAGIC || magic == TMPFS_MAGIC || magic == XFS_SUPER_MAGIC ||
+	       magic == BTRFS_SUPER_MAGIC || magic == OVERLAYFS_SUPER_MAGIC;
+}
+
+/*
+ * A number no other open gets, without the fetching atomics 5.10 lacks: taken only when
+ * the counter moved by exactly our own add between the two reads; 0 (walk at the first
+ * write) when another CPU's add came in between.
+ */
+static __always_inline __u64 open_paths_next_seq(void)
+{
+	__u64 before = *(volatile __u64 *)&open_paths_seq;
+	__u64 after;
+
+	__sync_fetch_and_add(&open_paths_seq, 1);
+	after = *(volatile __u64 *)&open_paths_seq;
+	return after == before + 1 ? after : 0;
+}
+
+/*
+ * At an open, before its walk: whether file may be remembered, and if so the state
+ * that must not change (e->seq still 0). The generation is read first: a rename that
+ * ends during the walk bumps it after.
+ */
+static __always_inline bool open_paths_prepare(struct file *file, struct open_path *e)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	if (!open_paths_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE) ||
+	    file_mode_type(file) != S_IFREG || !open_paths_fs_stable(file))
+		return false;
+	e->generation = *(volatile __u64 *)&namespace_generation;
+	e->dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	e->mnt = (__u64)BPF_CORE_READ(file, f_path.mnt);
+	e->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	e->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	e->seq = 0;
+	return true;
+}
+
+/* The open record's fields: file's number when its walked path (walk) can be reused. */
+static __always_inline void open_paths_number(struct rec_open *rec, struct file *file,
+					      struct open_path *e, int walk)
+{
+	if (walk & (PATH_WALK_TRUNCATED | PATH_WALK_PSEUDO) ||
+	    rec->path.len > TRACERD_OPEN_PATH_KEEP_MAX)
+		return;
+	e->seq = open_paths_next_seq();
+	if (!e->seq)
+		return;
+	rec->file = (__u64)file;
+	rec->open_seq = e->seq;
+}
+
+/*
+ * After the open record: remembered if it was sent with a number, else whatever an
+ * earlier file at this address left is forgotten.
+ */
+static __always_inline void open_paths_remember(struct file *file, struct open_path *e, bool sent)
+{
+	__u64 key = (__u64)file;
+
+	if (sent && e->seq)
+		bpf_map_update_elem(&open_paths, &key, e, BPF_ANY);
+	else if (bpf_map_lookup_elem(&open_paths, &key))
+		bpf_map_delete_elem(&open_paths, &key);
+}
+
+/*
+ * At the first write to file by a process: the number of its open when its path is the
+ * one a walk would give now, else 0. The entry goes either way: it serves one first write.
+ */
+static __always_inline __u64 open_paths_take(struct file *file)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 key = (__u64)file, seq;
+	struct open_path *e = bpf_map_lookup_elem(&open_paths, &key);
+	struct open_path now;
+
+	if (!e)
+		return 0;
+	now = *e;
+	bpf_map_delete_elem(&open_paths, &key);
+	seq = *(volatile __u64 *)&open_paths_seq;
+	if (!open_paths_enabled() || now.generation != *(volatile __u64 *)&namespace_generation ||
+	    seq - now.seq >= TRACERD_OPEN_PATHS_WINDOW ||
+	    now.dentry != (__u64)BPF_CORE_READ(file, f_path.dentry) ||
+	    now.mnt != (__u64)BPF_CORE_READ(file, f_path.mnt) ||
+	    now.root_dentry != (__u64)BPF_CORE_READ(task, fs, root.dentry) ||
+	    now.root_mnt != (__u64)BPF_CORE_READ(task, fs, root.mnt))
+		return 0;
+	return now.seq;
+}
+
+/* A written file's close: no first write of it will come from this open any more. */
+static __always_inline void open_paths_forget(struct file *file)
+{
+	__u64 key = (__u64)file;
+
+	if (bpf_map_lookup_elem(&open_paths, &key))
+		bpf_map_delete_elem(&open_paths, &key);
+}
+
+#endif
