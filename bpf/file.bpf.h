@@ -167,7 +167,7 @@ static __always_inline void file_write_forget_reused(struct file *file)
 static __always_inline void file_open_output(struct open_args *a, struct file *file, long ret,
 					     __u32 flags)
 {
-	struct open_path remembered;
+	__u64 generation = 0, seq;
 	bool remember = false;
 	struct rec_open *rec;
 	__u32 off = 0;
@@ -177,12 +177,12 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	if (file) {
 		file_write_forget_reused(file);
 		tamper_check_open(file, a->flags, ret);
-		remember = open_paths_prepare(file, &remembered);
+		remember = open_paths_prepare(file, &generation);
 	}
 	rec = record_start(REC_OPEN);
 	if (!rec) {
 		if (remember)
-			open_paths_remember(file, &remembered, false);
+			open_paths_remember(file, 0, 0);
 		return;
 	}
 	rec->ret = ret;
@@ -196,7 +196,7 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	if (file) {
 		walk = path_put_file(rec->data, &off, file, &rec->path);
 		if (remember)
-			open_paths_number(rec, file, &remembered, walk);
+			open_paths_number(rec, file, walk);
 		if (walk & PATH_WALK_TRUNCATED)
 			rec->flags |= OPEN_PATH_TRUNCATED;
 		/* /proc/PID/fd names these after their filesystem: pipe:[ino]... */
@@ -212,7 +212,8 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 		record_submit(&rec->h, sizeof(*rec) + off);
 		return;
 	}
-	open_paths_remember(file, &remembered, record_submit(&rec->h, sizeof(*rec) + off));
+	seq = rec->open_seq;
+	open_paths_remember(file, generation, record_submit(&rec->h, sizeof(*rec) + off) ? seq : 0);
 }
 
 static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)

@@ -137,52 +137,53 @@ static __always_inline __u64 open_paths_next_seq(void)
 }
 
 /*
- * At an open, before its walk: whether file may be remembered, and if so the state
- * that must not change (e->seq still 0). The generation is read first: a rename that
- * ends during the walk bumps it after.
+ * At an open, before its walk: whether file may be remembered, with the generation the
+ * entry will need (read first: a rename that ends during the walk bumps it after).
  */
-static __always_inline bool open_paths_prepare(struct file *file, struct open_path *e)
+static __always_inline bool open_paths_prepare(struct file *file, __u64 *generation)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-
 	if (!open_paths_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE) ||
 	    file_mode_type(file) != S_IFREG || !open_paths_fs_stable(file))
 		return false;
-	e->generation = *(volatile __u64 *)&namespace_generation;
-	e->dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
-	e->mnt = (__u64)BPF_CORE_READ(file, f_path.mnt);
-	e->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	e->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	e->seq = 0;
+	*generation = *(volatile __u64 *)&namespace_generation;
 	return true;
 }
 
-/* The open record's fields: file's number when its walked path (walk) can be reused. */
-static __always_inline void open_paths_number(struct rec_open *rec, struct file *file,
-					      struct open_path *e, int walk)
+/* The open record's fields: a number when its walked path (walk) can be reused. */
+static __always_inline void open_paths_number(struct rec_open *rec, struct file *file, int walk)
 {
 	if (walk & (PATH_WALK_TRUNCATED | PATH_WALK_PSEUDO) ||
 	    rec->path.len > TRACERD_OPEN_PATH_KEEP_MAX)
 		return;
-	e->seq = open_paths_next_seq();
-	if (!e->seq)
-		return;
-	rec->file = (__u64)file;
-	rec->open_seq = e->seq;
+	rec->open_seq = open_paths_next_seq();
+	if (rec->open_seq)
+		rec->file = (__u64)file;
 }
 
 /*
- * After the open record: remembered if it was sent with a number, else whatever an
- * earlier file at this address left is forgotten.
+ * After the open record: remembered if it was sent with a number (seq), else whatever an
+ * earlier file at this address left is forgotten. The dentry, mount and root read now
+ * are the walk's: a chroot or setns by a thread sharing them since would have bumped
+ * the generation. Not inlined: its entry stays off the stack of the open's path walk.
  */
-static __always_inline void open_paths_remember(struct file *file, struct open_path *e, bool sent)
+static __noinline void open_paths_remember(struct file *file, __u64 generation, __u64 seq)
 {
+	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 key = (__u64)file;
+	struct open_path e;
 
-	if (sent && e->seq)
-		bpf_map_update_elem(&open_paths, &key, e, BPF_ANY);
-	else if (bpf_map_lookup_elem(&open_paths, &key))
-		bpf_map_delete_elem(&open_paths, &key);
+	if (!seq) {
+		if (bpf_map_lookup_elem(&open_paths, &key))
+			bpf_map_delete_elem(&open_paths, &key);
+		return;
+	}
+	e.generation = generation;
+	e.seq = seq;
+	e.dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	e.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt);
+	e.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	e.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	bpf_map_update_elem(&open_paths, &key, &e, BPF_ANY);
 }
 
 /*
