@@ -180,11 +180,8 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 		remember = open_paths_prepare(file, &generation);
 	}
 	rec = record_start(REC_OPEN);
-	if (!rec) {
-		if (remember)
-			open_paths_remember(file, 0, 0);
+	if (!rec)
 		return;
-	}
 	rec->ret = ret;
 	rec->open_flags = a->flags;
 	rec->flags = flags;
@@ -208,12 +205,9 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	} else {
 		open_put_requested(rec, &off, a);
 	}
-	if (!remember) {
-		record_submit(&rec->h, sizeof(*rec) + off);
-		return;
-	}
 	seq = rec->open_seq;
-	open_paths_remember(file, generation, record_submit(&rec->h, sizeof(*rec) + off) ? seq : 0);
+	if (record_submit(&rec->h, sizeof(*rec) + off) && seq)
+		open_paths_remember(file, generation, seq);
 }
 
 static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
@@ -276,13 +270,7 @@ static __always_inline void file_close(int fd)
 		return;
 	key = file_write_key(file);
 	t = bpf_map_lookup_elem(&write_totals, &key);
-	if (!t) {
-		/* Opened for writing and not written: its remembered open goes. */
-		if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE && file_refcount(file) == 1)
-			open_paths_forget(file);
-		return;
-	}
-	if (file_refcount(file) > 1)
+	if (!t || file_refcount(file) > 1)
 		return;
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);

@@ -4,14 +4,18 @@
  * costs one path walk, at its open, instead of a second one at its first write.
  *
  * A traced open of a regular file for writing, whose walk gave a whole, short path, is
- * remembered under its struct file (open_paths): the dentry and mount walked, the root
- * the walk stopped at, the namespace generation before the walk, and a number
- * (open_seq) that its open record carries. The daemon keeps the paths of the last
- * TRACERD_OPEN_PATHS such records by number (src/openpaths.c). The first write to that
- * struct file sends WRITE_PATH_FROM_OPEN and the number, without a walk, when the walk
- * would give the same bytes: same dentry, mount and root, no syscall that can change a
- * walk's result since (the generation), and a number recent enough for the daemon to hold
- * it. Anything else walks, as before: an entry is only a hint.
+ * remembered in a small per-CPU cache (open_paths, direct-mapped by struct file
+ * pointer): the file, the dentry and mount walked, the root the walk stopped at, the
+ * namespace generation before the walk, and a number (open_seq) that its open record
+ * carries. The daemon keeps the paths of the last TRACERD_OPEN_PATHS such records by
+ * number (src/openpaths.c). A first write to that struct file on the same CPU (tar,
+ * cp, a compiler's output: open then write) sends WRITE_PATH_FROM_OPEN and the number,
+ * without a walk, when the walk would give the same bytes: same dentry, mount and root,
+ * no syscall that can change a walk's result since (the generation), and a number recent
+ * enough for the daemon to hold it. Anything else walks, as before. An entry is only a
+ * hint, checked whole at every use: nothing deletes it (close costs nothing more); a
+ * newer open takes its slot, and a stale one either fails the checks or still names the
+ * same dentry and mount under the same root and generation, hence the same path.
  *
  * What changes a walk of an already-open file: renames (its name, or an ancestor's),
  * mount changes (umount detaches: mnt_parent; move_mount, pivot_root), the root
@@ -30,8 +34,8 @@
 #include "path.bpf.h"
 
 #define FMODE_WRITE 0x2 /* linux/fs.h */
-/* Remembered opens at once: each is removed at its file's first write or close. */
-#define OPEN_PATHS_MAX 16384
+/* Slots of each CPU's cache (a power of two): opens waiting for their first write. */
+#define OPEN_PATHS_SLOTS 64
 
 /* Filesystems whose names change only by the syscalls that bump the generation. */
 #define EXT4_SUPER_MAGIC 0xEF53 /* linux/magic.h: ext2, ext3 and ext4 */
@@ -50,19 +54,25 @@ __u64 open_paths_seq = 0;
 /* Set for good by an io_uring rename or unlink: every first write walks. */
 __u32 open_paths_off = 0;
 
-struct open_path {
+/* A dentry and the mount it was reached through, read in one go (struct path). */
+struct path_pair {
 	__u64 dentry;
 	__u64 mnt;
-	__u64 root_dentry;
-	__u64 root_mnt;
+};
+
+struct open_path {
+	__u64 file;
+	struct path_pair path;
+	struct path_pair root;
 	__u64 generation;
 	__u64 seq;
+	__u64 check; /* open_path_check() of the above: a slot torn by a race fails it */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, OPEN_PATHS_MAX);
-	__type(key, __u64); /* struct file pointer */
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OPEN_PATHS_SLOTS);
+	__type(key, __u32);
 	__type(value, struct open_path);
 } open_paths SEC(".maps");
 
@@ -113,9 +123,9 @@ static __always_inline bool open_paths_enabled(void)
 	       !bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_RENAMEAT);
 }
 
-static __always_inline bool open_paths_fs_stable(struct file *file)
+static __always_inline bool open_paths_fs_stable(struct inode *inode)
 {
-	unsigned long magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
 
 	return magic == EXT4_SUPER_MAGIC || magic == TMPFS_MAGIC || magic == XFS_SUPER_MAGIC ||
 	       magic == BTRFS_SUPER_MAGIC || magic == OVERLAYFS_SUPER_MAGIC;
@@ -136,14 +146,50 @@ static __always_inline __u64 open_paths_next_seq(void)
 	return after == before + 1 ? after : 0;
 }
 
+static __always_inline __u32 open_paths_slot(struct file *file)
+{
+	__u64 p = (__u64)file;
+
+	/* struct file objects are 256-byte aligned or so: the bits above vary. */
+	return (__u32)((p >> 8) ^ (p >> 14)) & (OPEN_PATHS_SLOTS - 1);
+}
+
+static __always_inline __u64 open_path_check(const struct open_path *e)
+{
+	__u64 h = e->file;
+
+	h = (h ^ e->path.dentry) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ e->path.mnt) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ e->root.dentry) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ e->root.mnt) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ e->generation) * 0x9E3779B97F4A7C15ull;
+	h = (h ^ e->seq) * 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
+
+/* The file's path and the current task's root, each in one read. */
+static __always_inline void open_paths_read(struct file *file, struct path_pair *path,
+					    struct path_pair *root)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+
+	bpf_core_read(path, sizeof(*path), &file->f_path);
+	bpf_core_read(root, sizeof(*root), &fs->root);
+}
+
 /*
  * At an open, before its walk: whether file may be remembered, with the generation the
  * entry will need (read first: a rename that ends during the walk bumps it after).
  */
 static __always_inline bool open_paths_prepare(struct file *file, __u64 *generation)
 {
-	if (!open_paths_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE) ||
-	    file_mode_type(file) != S_IFREG || !open_paths_fs_stable(file))
+	struct inode *inode;
+
+	if (!open_paths_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG || !open_paths_fs_stable(inode))
 		return false;
 	*generation = *(volatile __u64 *)&namespace_generation;
 	return true;
@@ -161,64 +207,47 @@ static __always_inline void open_paths_number(struct rec_open *rec, struct file 
 }
 
 /*
- * After the open record: remembered if it was sent with a number (seq), else whatever an
- * earlier file at this address left is forgotten. The dentry, mount and root read now
- * are the walk's: a chroot or setns by a thread sharing them since would have bumped
- * the generation. Not inlined: its entry stays off the stack of the open's path walk.
+ * After the open record was sent with a number (seq): remembered in this CPU's slot of
+ * file. The dentry, mount and root read now are the walk's: a chroot or setns by a thread
+ * sharing them since would have bumped the generation. Not inlined: its reads stay off
+ * the stack of the open's path walk.
  */
 static __noinline void open_paths_remember(struct file *file, __u64 generation, __u64 seq)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u64 key = (__u64)file;
-	struct open_path e;
+	__u32 slot = open_paths_slot(file);
+	struct open_path *e = bpf_map_lookup_elem(&open_paths, &slot);
 
-	if (!seq) {
-		if (bpf_map_lookup_elem(&open_paths, &key))
-			bpf_map_delete_elem(&open_paths, &key);
+	if (!e)
 		return;
-	}
-	e.generation = generation;
-	e.seq = seq;
-	e.dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
-	e.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt);
-	e.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	e.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	bpf_map_update_elem(&open_paths, &key, &e, BPF_ANY);
+	e->file = (__u64)file;
+	open_paths_read(file, &e->path, &e->root);
+	e->generation = generation;
+	e->seq = seq;
+	e->check = open_path_check(e);
 }
 
 /*
  * At the first write to file by a process: the number of its open when its path is the
- * one a walk would give now, else 0. The entry goes either way: it serves one first write.
+ * one a walk would give now, else 0.
  */
 static __always_inline __u64 open_paths_take(struct file *file)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u64 key = (__u64)file, seq;
-	struct open_path *e = bpf_map_lookup_elem(&open_paths, &key);
+	__u32 slot = open_paths_slot(file);
+	struct open_path *e = bpf_map_lookup_elem(&open_paths, &slot);
+	struct path_pair path, root;
 	struct open_path now;
 
-	if (!e)
+	if (!e || e->file != (__u64)file || !open_paths_enabled())
 		return 0;
 	now = *e;
-	bpf_map_delete_elem(&open_paths, &key);
-	seq = *(volatile __u64 *)&open_paths_seq;
-	if (!open_paths_enabled() || now.generation != *(volatile __u64 *)&namespace_generation ||
-	    seq - now.seq >= TRACERD_OPEN_PATHS_WINDOW ||
-	    now.dentry != (__u64)BPF_CORE_READ(file, f_path.dentry) ||
-	    now.mnt != (__u64)BPF_CORE_READ(file, f_path.mnt) ||
-	    now.root_dentry != (__u64)BPF_CORE_READ(task, fs, root.dentry) ||
-	    now.root_mnt != (__u64)BPF_CORE_READ(task, fs, root.mnt))
+	open_paths_read(file, &path, &root);
+	if (now.check != open_path_check(&now) ||
+	    now.generation != *(volatile __u64 *)&namespace_generation ||
+	    *(volatile __u64 *)&open_paths_seq - now.seq >= TRACERD_OPEN_PATHS_WINDOW ||
+	    now.path.dentry != path.dentry || now.path.mnt != path.mnt ||
+	    now.root.dentry != root.dentry || now.root.mnt != root.mnt)
 		return 0;
 	return now.seq;
-}
-
-/* A written file's close: no first write of it will come from this open any more. */
-static __always_inline void open_paths_forget(struct file *file)
-{
-	__u64 key = (__u64)file;
-
-	if (bpf_map_lookup_elem(&open_paths, &key))
-		bpf_map_delete_elem(&open_paths, &key);
 }
 
 #endif

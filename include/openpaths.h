@@ -22,10 +22,11 @@ void open_paths_free(struct open_paths *p);
 int open_paths_add(struct open_paths *p, uint64_t seq, uint64_t file, const char *path, size_t len);
 /*
  * The path of the open numbered seq, if it was of file and is still kept, else NULL;
- * *ret_len its length. It serves one first write: its slot is emptied. The path stays
- * valid until the next open_paths_add().
+ * *ret_len its length. Several first writes may name it (a process and its children).
+ * The path stays valid until the next open_paths_add().
  */
-const char *open_paths_take(struct open_paths *p, uint64_t seq, uint64_t file, size_t *ret_len);
+const char *open_paths_find(const struct open_paths *p, uint64_t seq, uint64_t file,
+			    size_t *ret_len);
 
 /* Bytes the ring takes. */
 size_t open_paths_bytes(const struct open_paths *p);

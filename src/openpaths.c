@@ -52,13 +52,13 @@ int open_paths_add(struct open_paths *p, uint64_t seq, uint64_t file, const char
 	return 0;
 }
 
-const char *open_paths_take(struct open_paths *p, uint64_t seq, uint64_t file, size_t *ret_len)
+const char *open_paths_find(const struct open_paths *p, uint64_t seq, uint64_t file,
+			    size_t *ret_len)
 {
-	struct open_path_slot *s = &p->slots[seq & p->mask];
+	const struct open_path_slot *s = &p->slots[seq & p->mask];
 
 	if (!seq || s->seq != seq || s->file != file)
 		return NULL;
-	s->seq = 0; /* its bytes stay until the slot's next open */
 	*ret_len = s->len;
 	return s->path;
 }

@@ -502,7 +502,7 @@ static int records_write_first(struct records *r, const struct rec_write *rec, c
 	if (rec->flags & WRITE_PATH_FROM_OPEN) {
 		/* The line says what a walk would have: the path, no flag. */
 		first.flags = 0;
-		path = open_paths_take(r->opens, rec->open_seq, rec->key.file, &path_len);
+		path = open_paths_find(r->opens, rec->open_seq, rec->key.file, &path_len);
 	}
 	if (path)
 		err = write_table_add(r->writes, &first, path, path_len);

@@ -315,8 +315,8 @@ static void test_write_first_takes_the_open_path(void **state)
 }
 
 /*
- * A number the daemon no longer holds (or whose open was of another file, or was taken
- * already): no line with a wrong path, a file_write counted lost.
+ * A number the daemon no longer holds (or whose open was of another file, or whose slot a
+ * newer open took): no line with a wrong path, a file_write counted lost.
  */
 static void test_write_first_of_an_unknown_open_is_lost(void **state)
 {
@@ -326,9 +326,10 @@ static void test_write_first_of_an_unknown_open_is_lost(void **state)
 	numbered_open_record(kernel_key.pid, "/tmp/b", kernel_key.file, 7, 0);
 	write_from_open(REC_WRITE_FIRST, 7, WRITE_PATH_FROM_OPEN);
 	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
-	write_from_open(REC_WRITE_FIRST, 7, WRITE_PATH_FROM_OPEN); /* taken already */
+	numbered_open_record(kernel_key.pid, "/tmp/c", 0xbad, 7 + TRACERD_OPEN_PATHS, 0);
+	write_from_open(REC_WRITE_FIRST, 7, WRITE_PATH_FROM_OPEN); /* its slot taken since */
 	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
-	assert_int_equal(finish(), 3); /* two opens, one file_write of /tmp/b */
+	assert_int_equal(finish(), 4); /* three opens, one file_write of /tmp/b */
 	assert_string_equal(capture_str(capture_find(&cap, "file_write", 0), "path"), "/tmp/b");
 	/* Each missing path counts as the first record lost would: at it, and at the close. */
 	assert_int_equal(trace.lost[LOSS_FILE_WRITE], 4);
