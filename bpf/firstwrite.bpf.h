@@ -26,7 +26,11 @@
  * without a syscall (network filesystems, kernfs) are left out by filesystem: only the
  * local ones below take part. io_uring renames and unlinks have no syscall either: they
  * are seen at submission where the request tracepoint is loaded (io_uring.bpf.h), and
- * switch this off for the rest of the trace (a request may run any time later).
+ * switch this off for the rest of the trace (a request may run any time later). Not
+ * covered: a mount namespace torn down by its last process's exit (its mounts are
+ * detached then) between the open and the first write of a file under it, written by a
+ * process whose root lies in that namespace without being one of its members (a chroot
+ * into /proc/PID/root).
  */
 #ifndef TRACERD_FIRSTWRITE_BPF_H
 #define TRACERD_FIRSTWRITE_BPF_H
