@@ -10,6 +10,7 @@
 #ifndef TRACERD_FILE_BPF_H
 #define TRACERD_FILE_BPF_H
 
+#include "firstwrite.bpf.h"
 #include "path.bpf.h"
 #include "tamper.bpf.h"
 
@@ -103,10 +104,12 @@ static __always_inline void open_put_requested(struct rec_open *rec, __u32 *off,
 /*
  * A write record: the first one for an open file, with its path, or the closing one
  * with the totals; file is NULL when the daemon has the path already (or the file is
- * gone). Returns whether the record was sent.
+ * gone). A first write whose path is its open's (open_seq, firstwrite.bpf.h) walks
+ * nothing. Returns whether the record was sent.
  */
 static __always_inline bool file_write_output(__u16 type, struct write_key *key,
-					      struct write_totals *totals, struct file *file)
+					      struct write_totals *totals, struct file *file,
+					      __u64 open_seq)
 {
 	struct rec_write *rec = record_start(type);
 	__u32 off = 0;
@@ -117,8 +120,11 @@ static __always_inline bool file_write_output(__u16 type, struct write_key *key,
 	rec->totals = *totals;
 	rec->flags = file ? 0 : WRITE_PATH_FROM_FIRST;
 	rec->pad = 0;
+	rec->open_seq = open_seq;
 	rec->path.off = rec->path.len = 0;
-	if (file && path_put_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
+	if (open_seq)
+		rec->flags = WRITE_PATH_FROM_OPEN;
+	else if (file && path_put_file(rec->data, &off, file, &rec->path) & PATH_WALK_TRUNCATED)
 		rec->flags |= WRITE_PATH_TRUNCATED;
 	return record_submit(&rec->h, sizeof(*rec) + off);
 }
@@ -137,7 +143,7 @@ static __always_inline void file_write_flush_stale(struct write_key *key, struct
 	struct write_totals totals = *t;
 
 	bpf_map_delete_elem(&write_totals, key);
-	file_write_output(REC_WRITE_CLOSE, key, &totals, NULL);
+	file_write_output(REC_WRITE_CLOSE, key, &totals, NULL, 0);
 }
 
 /*
@@ -161,6 +167,8 @@ static __always_inline void file_write_forget_reused(struct file *file)
 static __always_inline void file_open_output(struct open_args *a, struct file *file, long ret,
 					     __u32 flags)
 {
+	__u64 generation = 0, seq;
+	bool remember = false;
 	struct rec_open *rec;
 	__u32 off = 0;
 	int walk;
@@ -169,6 +177,7 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	if (file) {
 		file_write_forget_reused(file);
 		tamper_check_open(file, a->flags, ret);
+		remember = open_paths_prepare(file, &generation);
 	}
 	rec = record_start(REC_OPEN);
 	if (!rec)
@@ -180,8 +189,11 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	rec->pseudo_ino = 0;
 	rec->path.off = rec->path.len = 0;
 	rec->base.off = rec->base.len = 0;
+	rec->file = rec->open_seq = 0;
 	if (file) {
 		walk = path_put_file(rec->data, &off, file, &rec->path);
+		if (remember)
+			open_paths_number(rec, file, walk);
 		if (walk & PATH_WALK_TRUNCATED)
 			rec->flags |= OPEN_PATH_TRUNCATED;
 		/* /proc/PID/fd names these after their filesystem: pipe:[ino]... */
@@ -193,7 +205,9 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 	} else {
 		open_put_requested(rec, &off, a);
 	}
-	record_submit(&rec->h, sizeof(*rec) + off);
+	seq = rec->open_seq;
+	if (record_submit(&rec->h, sizeof(*rec) + off) && seq)
+		open_paths_remember(file, generation, seq);
 }
 
 static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
@@ -236,7 +250,7 @@ static __always_inline bool file_write_account(struct file *file, long ret)
 		__sync_fetch_and_add(&t->writes, 1);
 		return false;
 	}
-	if (!file_write_output(REC_WRITE_FIRST, &key, &first, file)) {
+	if (!file_write_output(REC_WRITE_FIRST, &key, &first, file, open_paths_take(file))) {
 		/* The close must carry the path then. */
 		t = bpf_map_lookup_elem(&write_totals, &key);
 		if (t)
@@ -261,7 +275,7 @@ static __always_inline void file_close(int fd)
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);
 	/* One path walk per written file: the daemon has it from the first write. */
-	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file);
+	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file, 0);
 }
 
 #endif

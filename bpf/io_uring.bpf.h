@@ -190,6 +190,9 @@ static __always_inline void io_uring_submit(struct io_kiocb *req)
 	struct io_uring_req_state st = {};
 	__u64 key = (__u64)req;
 
+	/* By anyone, and run whenever: remembered opens can no longer be trusted. */
+	if (op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT)
+		open_paths_off = 1;
 	if (!io_uring_op_kept(op) || !current_wanted())
 		return;
 	st.tgid = current_tgid();
@@ -236,7 +239,7 @@ static __always_inline void io_uring_close(struct file *file)
 		return;
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);
-	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file);
+	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file, 0);
 }
 
 static __always_inline void io_uring_open(struct io_uring_req_state *st, long res)

@@ -67,6 +67,15 @@
 #define NR_accept4 __NR_accept4
 #define NR_pidfd_getfd __NR_pidfd_getfd
 #define NR_io_uring_setup __NR_io_uring_setup
+#define NR_renameat2 __NR_renameat2
+#define NR_unlinkat __NR_unlinkat
+#define NR_mount __NR_mount
+#define NR_umount2 __NR_umount2
+#define NR_move_mount __NR_move_mount
+#define NR_pivot_root __NR_pivot_root
+#define NR_chroot __NR_chroot
+#define NR_unshare __NR_unshare
+#define NR_setns __NR_setns
 #ifdef __NR_open
 #define NR_open __NR_open
 #endif
@@ -75,6 +84,18 @@
 #endif
 #ifdef __NR_dup2
 #define NR_dup2 __NR_dup2
+#endif
+#ifdef __NR_rename
+#define NR_rename __NR_rename
+#endif
+#ifdef __NR_renameat
+#define NR_renameat __NR_renameat
+#endif
+#ifdef __NR_rmdir
+#define NR_rmdir __NR_rmdir
+#endif
+#ifdef __NR_unlink
+#define NR_unlink __NR_unlink
 #endif
 
 #endif

@@ -57,6 +57,11 @@ int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 {
 	int fd;
 
+	/* Renames, mount changes...: by anyone, they can change what a walk gives. */
+	if (namespace_syscall(id)) {
+		namespace_changed();
+		return 0;
+	}
 	if ((id != NR_close && !release_syscall(id)) || !current_wanted())
 		return 0;
 	fd = id == NR_close ? PT_REGS_PARM1_CORE_SYSCALL(regs) : release_enter(regs, id);
@@ -125,6 +130,7 @@ enum sys_exit_action {
 	SYS_EXIT_BIND,
 	SYS_EXIT_ACCEPT,
 	SYS_EXIT_IO_URING_SETUP,
+	SYS_EXIT_NAMESPACE, /* by anyone: see firstwrite.bpf.h */
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
@@ -179,6 +185,8 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 	case NR_pidfd_getfd:
 		return SYS_EXIT_TAMPER;
 	}
+	if (namespace_syscall(nr))
+		return SYS_EXIT_NAMESPACE;
 	return SYS_EXIT_IGNORE;
 }
 
@@ -194,6 +202,10 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 
 	if (action == SYS_EXIT_IGNORE)
 		return 0;
+	if (action == SYS_EXIT_NAMESPACE) {
+		namespace_changed();
+		return 0;
+	}
 	if (action == SYS_EXIT_TAMPER) {
 		/* Aimed at tracerd: tamper, from anyone. At another process: in scope only. */
 		if (current_tgid() != self_tgid && !tamper_syscall(regs, nr, ret) &&

@@ -10,6 +10,7 @@
 #include "dnscache.h"
 #include "exehash.h"
 #include "linehead.h"
+#include "openpaths.h"
 #include "proctable.h"
 #include "trace.h"
 #include "tracerd_event.h"
@@ -26,6 +27,7 @@ struct records {
 	struct trace *trace;
 	struct cgroup_cache *cgroups; /* the caller's: it outlives the records */
 	struct write_table *writes;
+	struct open_paths *opens; /* paths first writes may take (WRITE_PATH_FROM_OPEN) */
 	struct dns_cache *dns;
 	struct proc_table *procs; /* working directories */
 	struct line_head *head; /* the common fields of the last line, rendered */

@@ -196,6 +196,17 @@ struct rec_dns {
 	__u8 payload[TRACERD_DNS_PAYLOAD_MAX];
 };
 
+/*
+ * Opens whose path a first write may take (WRITE_PATH_FROM_OPEN): the daemon keeps the
+ * paths of the last TRACERD_OPEN_PATHS numbered open records, of up to
+ * TRACERD_OPEN_PATH_KEEP_MAX bytes; the kernel sends the flag only for an open numbered
+ * less than TRACERD_OPEN_PATHS_WINDOW before the last one, leaving the other half for
+ * records in flight.
+ */
+#define TRACERD_OPEN_PATHS 16384
+#define TRACERD_OPEN_PATHS_WINDOW (TRACERD_OPEN_PATHS / 2)
+#define TRACERD_OPEN_PATH_KEEP_MAX 256
+
 enum rec_open_flag {
 	OPEN_PATH_TRUNCATED = 1 << 0,
 	OPEN_PATH_RELATIVE = 1 << 1, /* failed open of a relative path: join base + path */
@@ -212,6 +223,12 @@ struct rec_open {
 	__u32 flags; /* enum rec_open_flag */
 	__u32 pseudo_magic; /* OPEN_PSEUDO: the superblock's magic (pipefs, sockfs...) */
 	__u64 pseudo_ino; /* OPEN_PSEUDO: the inode number, as /proc/PID/fd shows it */
+	/*
+	 * An open whose path a first write may take (bpf/firstwrite.bpf.h), else both 0: the
+	 * struct file pointer and the open's number, from 1.
+	 */
+	__u64 file;
+	__u64 open_seq;
 	struct rec_str path;
 	struct rec_str base; /* cwd or dirfd path, for OPEN_PATH_RELATIVE */
 	char data[];
@@ -241,6 +258,11 @@ enum rec_write_flag {
 	 * reused.
 	 */
 	WRITE_PATH_FROM_FIRST = 1 << 1,
+	/*
+	 * A first write without a path: it is the path of the open record numbered open_seq
+	 * (of the same struct file), which no rename, mount change... can have changed since.
+	 */
+	WRITE_PATH_FROM_OPEN = 1 << 2,
 };
 
 struct rec_write {
@@ -249,7 +271,8 @@ struct rec_write {
 	struct write_totals totals; /* REC_WRITE_CLOSE only */
 	__u32 flags; /* enum rec_write_flag */
 	__u32 pad;
-	struct rec_str path; /* empty with WRITE_PATH_FROM_FIRST */
+	__u64 open_seq; /* WRITE_PATH_FROM_OPEN only, else 0 */
+	struct rec_str path; /* empty with WRITE_PATH_FROM_FIRST and WRITE_PATH_FROM_OPEN */
 	char data[];
 };
 

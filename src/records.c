@@ -415,6 +415,22 @@ static const char *open_path(const struct rec_open *rec, char *buf, size_t size,
 	return path_is_absolute(path, rec->path.len) ? path : NULL;
 }
 
+/*
+ * A numbered open is one whose first write may take its path: a file the open gave, its
+ * whole path walked, short enough to keep. Unnumbered ones have neither number nor file.
+ */
+static bool open_number_valid(const struct rec_open *rec)
+{
+	const uint32_t walked_whole = OPEN_PATH_TRUNCATED | OPEN_PATH_RELATIVE |
+				      OPEN_BASE_TRUNCATED | OPEN_IN_ROOT | OPEN_PSEUDO;
+
+	if (!rec->open_seq || !rec->file)
+		return !rec->open_seq && !rec->file;
+	return rec->ret >= 0 && !(rec->flags & walked_whole) &&
+	       rec->path.len <= TRACERD_OPEN_PATH_KEEP_MAX &&
+	       path_is_absolute(rec->data + rec->path.off, rec->path.len);
+}
+
 static int records_open(struct records *r, const struct rec_open *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
@@ -425,10 +441,12 @@ static int records_open(struct records *r, const struct rec_open *rec, size_t si
 	int n;
 
 	if (!rec_str_valid(rec->path, data_len) || !rec_str_valid(rec->base, data_len) ||
-	    !ret_valid(rec->ret))
+	    !ret_valid(rec->ret) || !open_number_valid(rec))
 		return -EINVAL;
 	STAGE_ENTER(STAGE_ENRICH);
 	path = open_path(rec, buf, sizeof(buf), &path_len);
+	if (path && rec->open_seq)
+		open_paths_add(r->opens, rec->open_seq, rec->file, path, path_len);
 	STAGE_LEAVE();
 	if (!path)
 		return -EINVAL;
@@ -461,26 +479,54 @@ static int records_write_path_from_first(struct records *r, const struct rec_wri
 	return 0;
 }
 
+/*
+ * A first write that takes its open's path (WRITE_PATH_FROM_OPEN) has no path of its own
+ * and no other path flag; the number comes with that flag only.
+ */
+static bool write_open_seq_valid(const struct rec_write *rec)
+{
+	if (!(rec->flags & WRITE_PATH_FROM_OPEN))
+		return !rec->open_seq;
+	return rec->h.type == REC_WRITE_FIRST && rec->flags == WRITE_PATH_FROM_OPEN &&
+	       rec->open_seq && !rec->path.len;
+}
+
+/* A first write: its path, from the record or from its open's, kept for its line. */
+static int records_write_first(struct records *r, const struct rec_write *rec, const char *path,
+			       size_t path_len)
+{
+	struct rec_write first = *rec;
+	int err = -ENOENT;
+
+	STAGE_ENTER(STAGE_ENRICH);
+	if (rec->flags & WRITE_PATH_FROM_OPEN) {
+		/* The line says what a walk would have: the path, no flag. */
+		first.flags = 0;
+		path = open_paths_find(r->opens, rec->open_seq, rec->key.file, &path_len);
+	}
+	if (path)
+		err = write_table_add(r->writes, &first, path, path_len);
+	STAGE_LEAVE();
+	/* No path (its open's no longer kept) is counted as a first record lost would be. */
+	if (err < 0)
+		trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
+	return 0;
+}
+
 static int records_file_write(struct records *r, const struct rec_write *rec, size_t size)
 {
 	size_t data_len = size - sizeof(*rec);
 	const char *path = rec->data + rec->path.off;
-	int err;
 
-	if (!rec_str_valid(rec->path, data_len))
+	if (!rec_str_valid(rec->path, data_len) || !write_open_seq_valid(rec))
 		return -EINVAL;
 	/* A path comes with the first write and with totals not told to take the first's. */
-	if ((rec->h.type == REC_WRITE_FIRST || !(rec->flags & WRITE_PATH_FROM_FIRST)) &&
+	if (!(rec->flags & WRITE_PATH_FROM_OPEN) &&
+	    (rec->h.type == REC_WRITE_FIRST || !(rec->flags & WRITE_PATH_FROM_FIRST)) &&
 	    !path_is_absolute(path, rec->path.len))
 		return -EINVAL;
-	if (rec->h.type == REC_WRITE_FIRST) {
-		STAGE_ENTER(STAGE_ENRICH);
-		err = write_table_add(r->writes, rec, path, rec->path.len);
-		STAGE_LEAVE();
-		if (err < 0)
-			trace_lost_add(r->trace, LOSS_FILE_WRITE, 1);
-		return 0;
-	}
+	if (rec->h.type == REC_WRITE_FIRST)
+		return records_write_first(r, rec, path, rec->path.len);
 	/* Totals come after at least one write that succeeded. */
 	if (!rec->totals.writes || rec->totals.via_io_uring > 1)
 		return -EINVAL;
@@ -757,6 +803,8 @@ int records_init(struct records *r, const struct records_config *cfg)
 	r->take_write_totals_ctx = cfg->take_write_totals_ctx;
 	err = write_table_new(&r->writes);
 	if (!err)
+		err = open_paths_new(&r->opens, TRACERD_OPEN_PATHS);
+	if (!err)
 		err = line_head_new(&r->head);
 	if (!err)
 		err = dns_cache_new(&r->dns);
@@ -770,6 +818,7 @@ int records_init(struct records *r, const struct records_config *cfg)
 void records_free(struct records *r)
 {
 	write_table_free(r->writes);
+	open_paths_free(r->opens);
 	dns_cache_free(r->dns);
 	proc_table_free(r->procs);
 	line_head_free(r->head);

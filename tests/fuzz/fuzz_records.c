@@ -475,6 +475,39 @@ static void seed_open(const char *name, const char *path, const char *base, uint
 	save(name);
 }
 
+/* An open whose first write may take its path: the struct file pointer and a number. */
+static void seed_open_numbered(const char *name, const char *path, uint64_t seq)
+{
+	struct rec_open *o = (struct rec_open *)buf;
+
+	header(&o->h, REC_OPEN, "tar");
+	used = offsetof(struct rec_open, data);
+	o->ret = 5;
+	o->open_flags = O_WRONLY | O_CREAT | O_TRUNC;
+	o->file = 0xffff888012345678ull; /* seed_write()'s */
+	o->open_seq = seq;
+	o->path = put(offsetof(struct rec_open, data), path, strlen(path));
+	o->base = put(offsetof(struct rec_open, data), "", 0);
+	used += sizeof(*o) - offsetof(struct rec_open, data);
+	save(name);
+}
+
+/* A first write naming its open by number: no path of its own. */
+static void seed_write_from_open(const char *name, uint64_t seq)
+{
+	struct rec_write *w = (struct rec_write *)buf;
+
+	header(&w->h, REC_WRITE_FIRST, "tar");
+	used = sizeof(*w);
+	w->key.pid = 4242;
+	w->key.file = 0xffff888012345678ull;
+	w->totals.bytes = 512;
+	w->totals.writes = 1;
+	w->flags = WRITE_PATH_FROM_OPEN;
+	w->open_seq = seq;
+	save(name);
+}
+
 /* As the BPF side sends them: a path, unless a close says to take the first write's. */
 static void seed_write(const char *name, uint16_t type, uint32_t flags)
 {
@@ -569,6 +602,11 @@ int main(int argc, char **argv)
 	seed_write("write-close", REC_WRITE_CLOSE, 0);
 	seed_write("write-first-again", REC_WRITE_FIRST, 0);
 	seed_write("write-close-from-first", REC_WRITE_CLOSE, WRITE_PATH_FROM_FIRST);
+	/* An open, its first write taking its path by number, the close; then an unknown one. */
+	seed_open_numbered("open-numbered", "/tmp/build/out.o", 42);
+	seed_write_from_open("write-first-from-open", 42);
+	seed_write("write-close-from-first-after-open", REC_WRITE_CLOSE, WRITE_PATH_FROM_FIRST);
+	seed_write_from_open("write-first-from-unknown-open", 43);
 	seed_tamper("tamper-signal", TAMPER_SIGNAL, 15);
 	seed_tamper("tamper-ptrace", TAMPER_PTRACE, 16);
 	seed_tamper("tamper-open", TAMPER_OPEN_OUTPUT, O_RDWR);

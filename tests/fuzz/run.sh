@@ -21,7 +21,7 @@ $CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" "$root/src/text.
 # The kernel's write totals come from a callback the target gives: no libbpf.
 record_srcs=""
 for m in records trace output json timefmt format dns dnscache cgroup container pathnorm \
-	writes proctable table text log linehead linehold exehash sha256 gzip; do
+	writes openpaths proctable table text log linehead linehold exehash sha256 gzip; do
 	record_srcs="$record_srcs $root/src/$m.c"
 done
 # The gzip encoder the daemon has (Makefile, GZIP_ENCODER).

@@ -267,6 +267,92 @@ static void test_write_flushed_at_exit_from_the_kernel_totals(void **state)
 	assert_int_equal(finish(), 2);
 }
 
+static void numbered_open_record(uint32_t pid, const char *path, uint64_t file, uint64_t seq,
+				 uint32_t flags)
+{
+	union {
+		struct rec_open rec;
+		char bytes[512];
+	} u = { 0 };
+	size_t used = 0;
+
+	u.rec.path = put(u.rec.data, &used, path, strlen(path));
+	u.rec.base = put(u.rec.data, &used, "", 0);
+	u.rec.flags = flags;
+	u.rec.ret = 3;
+	u.rec.open_flags = 01 | 0100;
+	u.rec.file = file;
+	u.rec.open_seq = seq;
+	u.rec.h = header(REC_OPEN, sizeof(u.rec) + used, pid);
+	records_handle(&records, &u, sizeof(u.rec) + used);
+}
+
+static void write_from_open(uint16_t type, uint64_t seq, uint32_t flags)
+{
+	struct rec_write rec = { .key = kernel_key, .flags = flags, .open_seq = seq };
+
+	rec.totals = (struct write_totals){ .bytes = 10, .writes = 1 };
+	rec.h = header(type, sizeof(rec), kernel_key.pid);
+	records_handle(&records, &rec, sizeof(rec));
+}
+
+/* A first write that names its open by number gets that open's path, as a walk would. */
+static void test_write_first_takes_the_open_path(void **state)
+{
+	json_t *w;
+
+	numbered_open_record(kernel_key.pid, "/tmp/other", 0xbad, 41, 0);
+	numbered_open_record(kernel_key.pid, "/tmp/out/obj.o", kernel_key.file, 42, 0);
+	write_from_open(REC_WRITE_FIRST, 42, WRITE_PATH_FROM_OPEN);
+	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
+	assert_int_equal(finish(), 3);
+	w = capture_find(&cap, "file_write", 0);
+	assert_string_equal(capture_str(w, "path"), "/tmp/out/obj.o");
+	assert_null(json_object_get(w, "path_truncated"));
+	assert_int_equal(capture_int(w, "bytes"), 10);
+	assert_int_equal(trace.lost[LOSS_FILE_WRITE], 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 0);
+}
+
+/*
+ * A number the daemon no longer holds (or whose open was of another file, or whose slot a
+ * newer open took): no line with a wrong path, a file_write counted lost.
+ */
+static void test_write_first_of_an_unknown_open_is_lost(void **state)
+{
+	numbered_open_record(kernel_key.pid, "/tmp/a", 0xbad, 5, 0);
+	write_from_open(REC_WRITE_FIRST, 5, WRITE_PATH_FROM_OPEN); /* another file's */
+	write_from_open(REC_WRITE_FIRST, 6, WRITE_PATH_FROM_OPEN); /* never seen */
+	numbered_open_record(kernel_key.pid, "/tmp/b", kernel_key.file, 7, 0);
+	write_from_open(REC_WRITE_FIRST, 7, WRITE_PATH_FROM_OPEN);
+	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
+	numbered_open_record(kernel_key.pid, "/tmp/c", 0xbad, 7 + TRACERD_OPEN_PATHS, 0);
+	write_from_open(REC_WRITE_FIRST, 7, WRITE_PATH_FROM_OPEN); /* its slot taken since */
+	write_record(REC_WRITE_CLOSE, "", WRITE_PATH_FROM_FIRST);
+	assert_int_equal(finish(), 4); /* three opens, one file_write of /tmp/b */
+	assert_string_equal(capture_str(capture_find(&cap, "file_write", 0), "path"), "/tmp/b");
+	/* Each missing path counts as the first record lost would: at it, and at the close. */
+	assert_int_equal(trace.lost[LOSS_FILE_WRITE], 4);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 0);
+}
+
+/* Numbers and the flag only where the kernel sends them. */
+static void test_bad_open_numbers_are_refused(void **state)
+{
+	numbered_open_record(1, "/tmp/a", 0xf00, 0, 0); /* a file without a number */
+	numbered_open_record(1, "/tmp/a", 0, 3, 0); /* a number without a file */
+	numbered_open_record(1, "/tmp/a", 0xf00, 3, OPEN_PATH_TRUNCATED);
+	numbered_open_record(1, "/", 0xf00, 3, OPEN_PSEUDO);
+	numbered_open_record(1, "rel", 0xf00, 3, OPEN_PATH_RELATIVE);
+	write_from_open(REC_WRITE_CLOSE, 3, WRITE_PATH_FROM_OPEN); /* first writes only */
+	write_from_open(REC_WRITE_FIRST, 0, WRITE_PATH_FROM_OPEN); /* no number */
+	write_from_open(REC_WRITE_FIRST, 3, WRITE_PATH_FROM_OPEN | WRITE_PATH_TRUNCATED);
+	write_from_open(REC_WRITE_FIRST, 3, WRITE_PATH_FROM_OPEN | WRITE_PATH_FROM_FIRST);
+	write_from_open(REC_WRITE_FIRST, 3, 0); /* a number without the flag */
+	assert_int_equal(finish(), 0);
+	assert_int_equal(trace.lost[LOSS_DECODE_ERROR], 10);
+}
+
 static void test_dns_answer_names_a_connect(void **state)
 {
 	static const uint8_t answer[] = {
@@ -653,6 +739,9 @@ int main(void)
 		T(test_pseudo_file_names),
 		T(test_write_close_takes_the_first_path),
 		T(test_write_flushed_at_exit_from_the_kernel_totals),
+		T(test_write_first_takes_the_open_path),
+		T(test_write_first_of_an_unknown_open_is_lost),
+		T(test_bad_open_numbers_are_refused),
 		T(test_dns_answer_names_a_connect),
 		T(test_supervisor_stop_is_no_tamper),
 		T(test_bad_records_are_counted),
