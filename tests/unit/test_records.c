@@ -163,7 +163,9 @@ static void test_exit_status(void **state)
 	assert_true(json_is_true(json_object_get(b, "core_dumped")));
 }
 
-static void open_record(uint32_t pid, const char *path, const char *base, uint32_t flags, int ret)
+/* An open record of pid for path (base: the directory a relative path starts from). */
+static void open_record_send(uint32_t pid, const char *path, const char *base, uint32_t flags,
+			     int ret, uint64_t file, uint64_t seq)
 {
 	union {
 		struct rec_open rec;
@@ -176,8 +178,15 @@ static void open_record(uint32_t pid, const char *path, const char *base, uint32
 	u.rec.flags = flags;
 	u.rec.ret = ret;
 	u.rec.open_flags = 01 | 0100; /* O_WRONLY|O_CREAT */
+	u.rec.file = file;
+	u.rec.open_seq = seq;
 	u.rec.h = header(REC_OPEN, sizeof(u.rec) + used, pid);
 	records_handle(&records, &u, sizeof(u.rec) + used);
+}
+
+static void open_record(uint32_t pid, const char *path, const char *base, uint32_t flags, int ret)
+{
+	open_record_send(pid, path, base, flags, ret, 0, 0);
 }
 
 static void test_open_paths_and_cwd(void **state)
@@ -270,21 +279,7 @@ static void test_write_flushed_at_exit_from_the_kernel_totals(void **state)
 static void numbered_open_record(uint32_t pid, const char *path, uint64_t file, uint64_t seq,
 				 uint32_t flags)
 {
-	union {
-		struct rec_open rec;
-		char bytes[512];
-	} u = { 0 };
-	size_t used = 0;
-
-	u.rec.path = put(u.rec.data, &used, path, strlen(path));
-	u.rec.base = put(u.rec.data, &used, "", 0);
-	u.rec.flags = flags;
-	u.rec.ret = 3;
-	u.rec.open_flags = 01 | 0100;
-	u.rec.file = file;
-	u.rec.open_seq = seq;
-	u.rec.h = header(REC_OPEN, sizeof(u.rec) + used, pid);
-	records_handle(&records, &u, sizeof(u.rec) + used);
+	open_record_send(pid, path, "", flags, 3, file, seq);
 }
 
 static void write_from_open(uint16_t type, uint64_t seq, uint32_t flags)
