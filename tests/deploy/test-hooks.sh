@@ -136,7 +136,22 @@ as_runner tracerd-runner "$run" bash "$libdir/github-job-completed.sh" 2>"$work/
 check "completed hook exits 0" [ $? -eq 0 ]
 check "tracerd@$job is stopped" test "$(systemctl is-active "tracerd@$job.service")" != active
 check "the local trace is removed after the upload" [ ! -e "$trace" ]
-stored=$(find "$work/store" -name "$job.jsonl.gz" 2>/dev/null | head -n 1)
+# putserver.py writes what it accepted to disk within 50 ms of its answer: wait for it.
+wait_stored() {
+	local tries=50 found
+	while [ "$tries" -gt 0 ]; do
+		# The headers are written first, the trace renamed into place last.
+		found=$(find "$work/store" -name "$1" 2>/dev/null | head -n 1)
+		if [ -n "$found" ]; then
+			echo "$found"
+			return 0
+		fi
+		tries=$((tries - 1))
+		sleep 0.1
+	done
+	return 1
+}
+stored=$(wait_stored "$job.jsonl.gz")
 # The date partition is the trace's own (its trace_start), not the day the check runs:
 # a job that crosses midnight UTC stays under the day it started.
 started=$(gzip -dc "$stored" 2>/dev/null | head -n 1 | sed -n 's/.*"timestamp":"\([0-9-]*\)T.*/\1/p')
@@ -224,6 +239,7 @@ if systemctl cat tracerd-collect@.service >/dev/null 2>&1; then
 	check "stopping tracerd-collect@ stops tracerd@" \
 		test "$(systemctl is-active "tracerd@$eph.service")" != active
 	# Under the day it started, whichever day it ends.
+	wait_stored "$eph.jsonl.gz" >/dev/null
 	check "... then uploads the complete trace" bash -c "gzip -dc \
 		'$work'/store/eph/date=*/repo=acme_vm/'$eph'.jsonl.gz | tail -n 1 | grep -q trace_end"
 	check "... and removes the local copy" [ ! -e "/var/lib/tracerd/$eph.jsonl.gz" ]
