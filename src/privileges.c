@@ -125,6 +125,25 @@ static int bounding_set_cut(const struct cap_set *keep)
 	return 0;
 }
 
+/*
+ * keep loses what was never held (systemd's CapabilityBoundingSet=, capsh: it cannot be
+ * kept), the bounding set is cut to it and the ambient set cleared; the effective and
+ * permitted sets are the caller's to set.
+ */
+static int capabilities_narrow(struct cap_set *keep, const struct cap_set *held)
+{
+	int err;
+
+	for (int i = 0; i < 2; i++)
+		keep->word[i] &= held->word[i];
+	err = bounding_set_cut(keep);
+	if (err)
+		return err;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
 static int capabilities_drop(int cgroup_fd, bool command)
 {
 	struct cap_set keep = { { 0 } }, held = { { 0 } };
@@ -136,14 +155,9 @@ static int capabilities_drop(int cgroup_fd, bool command)
 		cap_set_add(&keep, CAP_DAC_READ_SEARCH);
 	if (command)
 		cap_set_add(&keep, CAP_KILL);
-	/* What was never held (systemd's CapabilityBoundingSet=, capsh) cannot be kept. */
-	for (int i = 0; i < 2; i++)
-		keep.word[i] &= held.word[i];
-	err = bounding_set_cut(&keep);
+	err = capabilities_narrow(&keep, &held);
 	if (err)
 		return err;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
 	/* Only keep effective, everything held still permitted: does bpf() still work? */
 	if (capabilities_set(&keep, &held) < 0 || bpf_map_lookup_refused()) {
 		if (cap_set_has(&held, CAP_BPF))
@@ -403,13 +417,9 @@ int privileges_drop_hasher(void)
 		return err;
 	cap_set_add(&keep, CAP_SYS_PTRACE);
 	cap_set_add(&keep, CAP_DAC_READ_SEARCH);
-	for (int i = 0; i < 2; i++)
-		keep.word[i] &= held.word[i];
-	err = bounding_set_cut(&keep);
+	err = capabilities_narrow(&keep, &held);
 	if (err)
 		return err;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
 	err = capabilities_set(&keep, &keep);
 	if (err)
 		return err;
