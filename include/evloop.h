@@ -26,14 +26,16 @@ static inline void evloop_init(struct evloop *l)
 enum evloop_ready {
 	EVLOOP_SIGNAL = 1 << 0, /* read the signalfd: l->signal_fd */
 	EVLOOP_TICK = 1 << 1, /* the timer expired (already acknowledged) */
-	EVLOOP_DATA = 1 << 2, /* data_fd is readable */
+	EVLOOP_DATA = 1 << 2, /* data_fd was woken (edge-triggered) */
 	EVLOOP_EXTRA = 1 << 3, /* the fd of evloop_add() is readable (or closed) */
 };
 
 /*
  * Blocks the signals of mask (the previous mask into *orig_mask, unless NULL) and opens the
  * signalfd, a timer ticking every tick_ms (none when 0) and the epoll set watching them and
- * data_fd (none when < 0). Returns 0 or -errno; evloop_close() cleans up either way.
+ * data_fd (none when < 0), edge-triggered: EVLOOP_DATA comes with each wakeup of data_fd,
+ * not while data is pending, so the caller reads what is there each time. Returns 0 or
+ * -errno; evloop_close() cleans up either way.
  */
 int evloop_open(struct evloop *l, const sigset_t *mask, sigset_t *orig_mask, unsigned int tick_ms,
 		int data_fd);
