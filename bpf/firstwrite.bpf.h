@@ -17,20 +17,13 @@
  * newer open takes its slot, and a stale one either fails the checks or still names the
  * same dentry and mount under the same root and generation, hence the same path.
  *
- * What changes a walk of an already-open file: renames (its name, or an ancestor's),
- * mount changes (umount detaches: mnt_parent; move_mount, pivot_root), the root
- * (chroot, setns, unshare), and unlink/rmdir, which detach the mounts on the removed
- * dentry in other mount namespaces (vfs_unlink(), vfs_rmdir(): detach_mounts()). Each
- * of those syscalls bumps the generation at its entry and at its exit, by any process:
- * an open that overlaps one sees the exit's bump at its write. Names that change
- * without a syscall (network filesystems, kernfs) are left out by filesystem: only the
- * local ones below take part. io_uring renames and unlinks have no syscall either: they
- * are seen at submission where the request tracepoint is loaded (io_uring.bpf.h), and
- * switch this off for the rest of the trace (a request may run any time later). Not
- * covered: a mount namespace torn down by its last process's exit (its mounts are
- * detached then) between the open and the first write of a file under it, written by a
- * process whose root lies in that namespace without being one of its members (a chroot
- * into /proc/PID/root).
+ * What can change a walk's result, and how the generation and the filesystems trusted
+ * cover it, is pathcache.bpf.h's, shared with the path cache. Here the file is open from
+ * its open to its first write, so its dentry and mount cannot be freed and reused in
+ * between: the dentry check of the path cache is not needed. Only the file's own
+ * filesystem is checked, not those of the mounts above it (which the path cache checks):
+ * a network filesystem's rename seen between the open and the first write, of a directory
+ * a local filesystem is mounted under, is not covered.
  */
 #ifndef TRACERD_FIRSTWRITE_BPF_H
 #define TRACERD_FIRSTWRITE_BPF_H
@@ -41,28 +34,8 @@
 /* Slots of each CPU's cache (a power of two): opens waiting for their first write. */
 #define OPEN_PATHS_SLOTS 64
 
-/* Filesystems whose names change only by the syscalls that bump the generation. */
-#define EXT4_SUPER_MAGIC 0xEF53 /* linux/magic.h: ext2, ext3 and ext4 */
-#define TMPFS_MAGIC 0x01021994
-#define XFS_SUPER_MAGIC 0x58465342
-#define BTRFS_SUPER_MAGIC 0x9123683E
-#define OVERLAYFS_SUPER_MAGIC 0x794c7630
-
-/* Set by the daemon before load: io_uring requests are seen (the submit tracepoint). */
-const volatile bool open_paths_io_uring_seen = false;
-
-/* Bumped by every syscall that can change a walk's result (see above). */
-__u64 namespace_generation = 0;
 /* Numbers the remembered opens; 0 is none. */
 __u64 open_paths_seq = 0;
-/* Set for good by an io_uring rename or unlink: every first write walks. */
-__u32 open_paths_off = 0;
-
-/* A dentry and the mount it was reached through, read in one go (struct path). */
-struct path_pair {
-	__u64 dentry;
-	__u64 mnt;
-};
 
 struct open_path {
 	__u64 file;
@@ -79,61 +52,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct open_path);
 } open_paths SEC(".maps");
-
-static __always_inline void namespace_changed(void)
-{
-	__sync_fetch_and_add(&namespace_generation, 1);
-}
-
-/* The syscalls that bump the generation, at entry and at exit. */
-static __always_inline bool namespace_syscall(long nr)
-{
-	switch (nr) {
-#ifdef NR_rename
-	case NR_rename:
-#endif
-#ifdef NR_renameat
-	case NR_renameat:
-#endif
-#ifdef NR_rmdir
-	case NR_rmdir:
-#endif
-#ifdef NR_unlink
-	case NR_unlink:
-#endif
-	case NR_renameat2:
-	case NR_unlinkat:
-	case NR_mount:
-	case NR_umount2:
-	case NR_move_mount:
-	case NR_pivot_root:
-	case NR_chroot:
-	case NR_unshare:
-	case NR_setns:
-		return true;
-	}
-	return false;
-}
-
-/*
- * io_uring can rename without a syscall: remembered opens are safe only where its
- * requests are seen, or on kernels without IORING_OP_RENAMEAT (before 5.11).
- */
-static __always_inline bool open_paths_enabled(void)
-{
-	if (open_paths_off)
-		return false;
-	return open_paths_io_uring_seen ||
-	       !bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_RENAMEAT);
-}
-
-static __always_inline bool open_paths_fs_stable(struct inode *inode)
-{
-	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
-
-	return magic == EXT4_SUPER_MAGIC || magic == TMPFS_MAGIC || magic == XFS_SUPER_MAGIC ||
-	       magic == BTRFS_SUPER_MAGIC || magic == OVERLAYFS_SUPER_MAGIC;
-}
 
 /*
  * A number no other open gets, without the fetching atomics 5.10 lacks: taken only when
@@ -171,15 +89,12 @@ static __always_inline __u64 open_path_check(const struct open_path *e)
 	return h ^ (h >> 29);
 }
 
-/* The file's path and the current task's root, each in one read. */
+/* The file's path in one read, and the current task's root. */
 static __always_inline void open_paths_read(struct file *file, struct path_pair *path,
 					    struct path_pair *root)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-
-	bpf_core_read(path, sizeof(*path), &file->f_path);
-	bpf_core_read(root, sizeof(*root), &fs->root);
+	path_pair_read(&file->f_path, path);
+	task_root_read(root);
 }
 
 /*
@@ -190,12 +105,13 @@ static __always_inline bool open_paths_prepare(struct file *file, __u64 *generat
 {
 	struct inode *inode;
 
-	if (!open_paths_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+	if (!path_reuse_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
 		return false;
 	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG || !open_paths_fs_stable(inode))
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG ||
+	    !fs_magic_stable(BPF_CORE_READ(inode, i_sb, s_magic)))
 		return false;
-	*generation = *(volatile __u64 *)&namespace_generation;
+	*generation = namespace_generation_now();
 	return true;
 }
 
@@ -241,12 +157,11 @@ static __always_inline __u64 open_paths_take(struct file *file)
 	struct path_pair path, root;
 	struct open_path now;
 
-	if (!e || e->file != (__u64)file || !open_paths_enabled())
+	if (!e || e->file != (__u64)file || !path_reuse_enabled())
 		return 0;
 	now = *e;
 	open_paths_read(file, &path, &root);
-	if (now.check != open_path_check(&now) ||
-	    now.generation != *(volatile __u64 *)&namespace_generation ||
+	if (now.check != open_path_check(&now) || now.generation != namespace_generation_now() ||
 	    *(volatile __u64 *)&open_paths_seq - now.seq >= TRACERD_OPEN_PATHS_WINDOW ||
 	    now.path.dentry != path.dentry || now.path.mnt != path.mnt ||
 	    now.root.dentry != root.dentry || now.root.mnt != root.mnt)

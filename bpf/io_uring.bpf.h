@@ -190,9 +190,9 @@ static __always_inline void io_uring_submit(struct io_kiocb *req)
 	struct io_uring_req_state st = {};
 	__u64 key = (__u64)req;
 
-	/* By anyone, and run whenever: remembered opens can no longer be trusted. */
+	/* By anyone, and run whenever: no earlier walk can be reused (pathcache.bpf.h). */
 	if (op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT)
-		open_paths_off = 1;
+		path_reuse_off = 1;
 	if (!io_uring_op_kept(op) || !current_wanted())
 		return;
 	st.tgid = current_tgid();

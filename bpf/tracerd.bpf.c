@@ -19,6 +19,9 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tracerd_fork, struct task_struct *parent, struct task_struct *child)
 {
+	/* clone(CLONE_NEWNS): new mounts, maybe where freed ones were (pathcache.bpf.h). */
+	if (BPF_CORE_READ(child, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
+		namespace_changed();
 	process_fork(parent, child);
 	return 0;
 }
@@ -37,6 +40,24 @@ int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
 	if (process_exit(task))
 		release_exit(BPF_CORE_READ(task, tgid));
+	return 0;
+}
+
+/*
+ * Memory pressure and drop_caches free unused dentries, whose memory a new dentry may
+ * take: no earlier walk is reused past one (pathcache.bpf.h).
+ */
+SEC("tp_btf/mm_shrink_slab_start")
+int BPF_PROG(tracerd_shrink_start)
+{
+	namespace_changed();
+	return 0;
+}
+
+SEC("tp_btf/mm_shrink_slab_end")
+int BPF_PROG(tracerd_shrink_end)
+{
+	namespace_changed();
 	return 0;
 }
 

@@ -148,7 +148,7 @@ int bpf_setup_load(const struct bpf_setup_params *p, struct tracerd_bpf **ret_sk
 	submit_tp = io_uring_submit_tracepoint(btf);
 	btf__free(btf);
 	skel->rodata->io_uring_ops_traced = submit_tp != IO_URING_SUBMIT_NONE;
-	skel->rodata->open_paths_io_uring_seen = submit_tp != IO_URING_SUBMIT_NONE;
+	skel->rodata->path_reuse_io_uring_seen = submit_tp != IO_URING_SUBMIT_NONE;
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit,
 				  submit_tp == IO_URING_SUBMIT_REQ);
 	bpf_program__set_autoload(skel->progs.tracerd_io_uring_submit_sqe,
