@@ -61,6 +61,7 @@ NOISY_CORE_FRACTION = 0.10  # a run is noisy when others used > 10% of one CPU d
 BPF_MAP_TYPE_RINGBUF = 27
 
 CONFIGS = ("baseline", "floor_null", "floor_record", "tracerd")
+DIRECT_CONFIGS = ("floor_record", "tracerd")  # the direct cost passes (bpf_stats on)
 
 # The targets of the issue.
 TARGET_SUSTAINED_RATE = 300_000
@@ -81,11 +82,13 @@ FULL = {
     "scale": 1.0, "warmups": 2, "rounds_min": 3, "rounds_max": 7, "ready_starts": 7,
     "rates": [50_000, 100_000, 200_000, 300_000, 400_000, 600_000], "storm_s": 10,
     "sustained_s": 30, "exec_s": 8, "flatout_rounds": 3, "flatout_s": 4, "breakdown_s": 10,
+    "direct_passes": 3,
 }
 QUICK = {
     "scale": 0.5, "warmups": 1, "rounds_min": 1, "rounds_max": 1, "ready_starts": 3,
     "rates": [50_000, 100_000, 200_000, 300_000, 400_000, 600_000], "storm_s": 2,
     "sustained_s": 0, "exec_s": 2, "flatout_rounds": 1, "flatout_s": 2, "breakdown_s": 3,
+    "direct_passes": 1,
 }
 
 
@@ -395,7 +398,8 @@ class Tracer:
             return "(no message)"
 
     def cpu_s(self):
-        return proc_cpu_s(self.proc.pid)
+        """The tracer's CPU so far, its hasher child's included (reaped only at exit)."""
+        return proc_cpu_s(self.proc.pid) + (self.hasher_cpu_s() or 0.0)
 
     def hasher_cpu_s(self):
         """
@@ -564,14 +568,28 @@ class Bench:
         self.peak["rss_anon"] = max(self.peak["rss_anon"], st.get("RssAnon", 0))
         return st
 
-    def workload_pass(self, config, tag):
+    def workload_pass(self, config, tag, bpf_stats=False):
+        """
+        One timed pass under config. bpf_stats: also the tracer's BPF programs' run time
+        over the pass (kernel bpf_stats, on only for this pass), as bpf_s and bpf_runs.
+        """
         tracer = None
         if config != "baseline":
             tracer = Tracer(self, config, tag).start()
         work = self.tmp / f"work-{tag}"
+        stats = BpfStats() if bpf_stats and tracer else None
         try:
             res, text = self.timed([PYTHON, WORKLOAD, "run", self.prep, work], tracer, tag)
             res["steps"] = json.loads(text)
+            if stats:
+                _, progs = bpf_objects(tracer.proc.pid)
+                stats.close()
+                names = bpf_names("prog")
+                res.update(bpf_stats_enabled=stats.enabled,
+                           bpf_s=sum(v["run_time_ns"] for v in progs.values()) / 1e9,
+                           bpf_runs=sum(v["run_cnt"] for v in progs.values()),
+                           bpf_progs={names.get(k, str(k)): [v["run_cnt"], v["run_time_ns"]]
+                                      for k, v in progs.items()})
             if tracer:
                 if config == "tracerd":
                     self.note_memory(tracer)
@@ -587,6 +605,8 @@ class Bench:
                     res.update(records=stop["summary"]["records"],
                                lost=stop["summary"]["lost"])
         finally:
+            if stats:
+                stats.close()
             shutil.rmtree(work, ignore_errors=True)
         return res
 
@@ -643,6 +663,40 @@ class Bench:
                            "noisy": any(x["noisy"] for x in runs.values()),
                            "duration_s": time.monotonic() - t0})
         self.results["overhead"] = summarize_overhead(rounds)
+        self.results["overhead"]["direct"] = self.measure_direct_cost(rounds)
+
+    def measure_direct_cost(self, rounds):
+        """
+        The CI workload's overhead to a point, which wall and CPU times cannot give on a
+        shared machine: what tracerd and floor_record themselves spend on a pass, the BPF
+        programs' run time (bpf_stats, in the workload's context) plus the tracer process's
+        CPU, over the baseline's workload CPU. Indirect costs (caches, the tracepoints'
+        trampolines, which both pay) are not in it. bpf_stats' own timing per run is paid by
+        both alike (they attach to the same tracepoints).
+        """
+        passes = {c: [] for c in DIRECT_CONFIGS}
+        for i in range(self.plan["direct_passes"]):
+            order = DIRECT_CONFIGS if i % 2 == 0 else DIRECT_CONFIGS[::-1]
+            log(f"bench: overhead, direct cost pass {i + 1}: {' '.join(order)} (bpf_stats on)")
+            for c in order:
+                passes[c].append(self.workload_pass(c, f"direct{i}-{c}", bpf_stats=True))
+        if not all(x.get("bpf_stats_enabled") for runs in passes.values() for x in runs):
+            log("bench: bpf_stats unavailable: no direct cost")
+            return None
+        base_cpu = statistics.median(r["runs"]["baseline"]["load_cpu_s"] for r in rounds)
+        out = {"passes": passes, "baseline_load_cpu_s": base_cpu, "configs": {}}
+        for c, runs in passes.items():
+            cost = [x["bpf_s"] + x["tracer_cpu_s"] for x in runs]
+            out["configs"][c] = {
+                "median_bpf_s": statistics.median(x["bpf_s"] for x in runs),
+                "median_tracer_cpu_s": statistics.median(x["tracer_cpu_s"] for x in runs),
+                "median_bpf_runs": statistics.median(x["bpf_runs"] for x in runs),
+                "median_cost_s": statistics.median(cost),
+                "share": statistics.median(cost) / base_cpu}
+        out["points"] = out["configs"]["tracerd"]["share"] - out["configs"]["floor_record"]["share"]
+        # Per program, the last pass of each: where the difference is.
+        out["programs"] = {c: runs[-1].get("bpf_progs") for c, runs in passes.items()}
+        return out
 
     def capacity_estimate_s(self):
         p = self.plan
@@ -991,6 +1045,14 @@ def evaluate_targets(res):
             points, TARGET_CPU_POINTS_OVER_FLOOR,
             f"tracerd {cfg['tracerd']['cpu_overhead']:+.1%}, floor_record "
             f"{cfg['floor_record']['cpu_overhead']:+.1%}; in points")
+        direct = ov.get("direct")
+        if direct:
+            d = direct["configs"]
+            add("CI workload direct cost over floor_record's (bpf_stats + tracer CPU)",
+                direct["points"] <= TARGET_CPU_POINTS_OVER_FLOOR, direct["points"],
+                TARGET_CPU_POINTS_OVER_FLOOR,
+                f"tracerd {d['tracerd']['share']:.1%} of the workload's CPU, floor_record "
+                f"{d['floor_record']['share']:.1%}; in points")
         bpe = cfg["tracerd"].get("median_bytes_per_event")
         add("bytes per event on disk", bpe is not None and bpe <= TARGET_BYTES_PER_EVENT, bpe,
             TARGET_BYTES_PER_EVENT, "CI workload traces, median over rounds")
@@ -1061,6 +1123,19 @@ def print_overhead(ov):
         p(f"  round {i + 1}: {' > '.join(r['order'])}; others used {r['other_cpu_s']:.1f} CPU-s "
           f"+ {r['steal_s']:.1f} s stolen by the hypervisor ({r['other_cpu_cores']:.0%} of a "
           f"CPU) -> {flag}")
+    direct = ov.get("direct")
+    if direct:
+        p(f"  direct cost per pass ({len(direct['passes']['tracerd'])} pass(es) each, bpf_stats "
+          f"on; share of the baseline's {direct['baseline_load_cpu_s']:.2f} s workload CPU):")
+        for c in DIRECT_CONFIGS:
+            x = direct["configs"][c]
+            p(f"    {c:<14} BPF programs {x['median_bpf_s']:.3f} s ({x['median_bpf_runs']:,.0f} "
+              f"runs) + tracer {x['median_tracer_cpu_s']:.3f} s = {x['share']:.2%}")
+        p(f"    tracerd over floor_record: {direct['points'] * 100:+.2f} points")
+        for c in DIRECT_CONFIGS:
+            progs = sorted((direct["programs"].get(c) or {}).items(), key=lambda kv: -kv[1][1])
+            p(f"    {c}, last pass, per program (runs, ns/run): " + ", ".join(
+                f"{n} {r:,} {t / r:.0f}" for n, (r, t) in progs if r))
     if any("overhead_quiet_rounds" in x for x in ov["configs"].values()):
         p("  over quiet rounds only: " + ", ".join(
             f"{c} {ov['configs'][c]['overhead_quiet_rounds']:+.1%}" for c in CONFIGS[1:]))
