@@ -307,20 +307,20 @@ static __always_inline int path_put_walked(char *data, __u32 *off, int walk, str
 static __always_inline int path_put_file(char *data, __u32 *off, struct file *file,
 					 struct rec_str *s)
 {
-	int walk = path_walk((__u64)BPF_CORE_READ(file, f_path.dentry),
-			     (__u64)BPF_CORE_READ(file, f_path.mnt));
+	struct path_pair path;
 
-	return path_put_walked(data, off, walk, s);
+	path_pair_read(&file->f_path, &path);
+	return path_put_walked(data, off, path_walk(path.dentry, path.mnt), s);
 }
 
 /* The current task's working directory (what libbpf-tools' bpf_getcwd() gives). */
 static __always_inline int path_put_cwd(char *data, __u32 *off, struct rec_str *s)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	int walk = path_walk((__u64)BPF_CORE_READ(task, fs, pwd.dentry),
-			     (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+	struct path_pair pwd;
 
-	return path_put_walked(data, off, walk, s);
+	path_pair_read(&BPF_CORE_READ(task, fs)->pwd, &pwd);
+	return path_put_walked(data, off, path_walk(pwd.dentry, pwd.mnt), s);
 }
 
 #endif
