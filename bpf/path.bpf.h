@@ -191,6 +191,8 @@ static __always_inline bool path_mounts_stable(__u64 vfsmnt, __u64 root_mnt)
 {
 	struct mount *mnt = real_mount((void *)vfsmnt), *parent;
 
+	/* Unrolled: 5.10's verifier refuses the loop clang makes of it (a back-edge). */
+#pragma unroll
 	for (int i = 0; i < PATH_CACHE_MOUNTS_MAX; i++) {
 		if (!mount_fs_stable(mount_vfsmount(mnt)))
 			return false;
