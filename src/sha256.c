@@ -12,6 +12,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -168,11 +169,19 @@ X86_SHA static void x86_sha_blocks(uint32_t state[8], const uint8_t *p, size_t b
 	_mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+/*
+ * CPUID leaf 7 EBX bit 29 (SHA), leaf 1 ECX bits 9 and 19 (SSSE3, SSE4.1): read directly,
+ * as clang's __builtin_cpu_supports() has no "sha" (the fuzzers build this file with it).
+ */
 static int x86_sha_supported(void)
 {
-	/* The constructor below may run before libgcc's own: initialise the CPU model first. */
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	unsigned int eax, ebx, ecx, edx;
+
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_SSSE3) || !(ecx & bit_SSE4_1))
+		return 0;
+	if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
+		return 0;
+	return (ebx & bit_SHA) != 0;
 }
 #endif
 
