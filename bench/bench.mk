@@ -55,6 +55,12 @@ $(OUT)/storm: bench/storm.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# MB/s of each SHA-256 implementation (not part of all: run it by hand,
+# make -f bench/bench.mk build/bench/sha256_speed && build/bench/sha256_speed).
+$(OUT)/sha256_speed: bench/sha256_speed.c src/sha256.c include/sha256.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/sha256_speed.c src/sha256.c -o $@
+
 # tracerd with its stage timer compiled in (include/stages.h), for the daemon's breakdown:
 # the same sources, in a build directory of its own; ./tracerd has no timer at all.
 $(OUT)/stages/tracerd: FORCE

@@ -10,7 +10,11 @@ machine (uname -m), trace.jsonl.gz. The trace must pass every check of the e2e s
 counts that match the file) and hold, with their exact values, what arm64-workload did:
 its own exec and its child's, the file it opened (by a relative name, after a chdir), its
 line on stdout, the DNS query, the TCP connect (named after the DNS answer). The values are the ones arm64-init.sh passes to the workload.
+The workload's exe_sha256 must be the host's SHA-256 of the file, and the guest CPU's
+features (cpu-features) hold sha2: the hasher's SHA-256 ran on those instructions
+(src/sha256.c).
 """
+import hashlib
 import pathlib
 import sys
 
@@ -47,7 +51,13 @@ def check(share):
     main = expect(problems, f"process_exec of {EXE} with its arguments",
                   sel(lines, "process_exec", exe=EXE, filename=EXE, cwd="/tmp",
                       args=[EXE, FILE, str(PORT), HOSTNAME]))
+    if "sha2" not in (share / "cpu-features").read_text().split():
+        problems.append("the guest CPU has no sha2: the hash did not run on its instructions")
     if main:
+        sha = hashlib.sha256((share / "arm64-workload").read_bytes()).hexdigest()
+        expect(problems, f"exe_sha256 {sha} (the host's) on the workload's exec "
+               f"(it has {main[0].get('exe_sha256') or main[0].get('exe_hash_missing')})",
+               sel(lines, "process_exec", exe=EXE, args=main[0]["args"], exe_sha256=sha))
         main_id = main[0]["exec_id"]
         pid = main[0]["pid"]
         expect(problems, "process_exec of the child",

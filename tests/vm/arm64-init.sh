@@ -29,6 +29,8 @@ hostname tracerd-arm64
 echo 1 >/proc/sys/kernel/panic_on_oops
 uname -r >/smoke/release
 uname -m >/smoke/machine
+# The CPU's features: with sha2, the hasher's SHA-256 runs on those instructions.
+grep -m1 '^Features' /proc/cpuinfo >/smoke/cpu-features
 
 # The file the workload opens: on the guest's own tmpfs, with a path no one else uses.
 mkdir -p /tmp/arm64-smoke
