@@ -36,7 +36,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
 	if (process_exit(task))
-		release_exit(BPF_CORE_READ(task, tgid));
+		release_exit(task->tgid);
 	return 0;
 }
 
@@ -64,13 +64,14 @@ int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 	}
 	if ((id != NR_close && !release_syscall(id)) || !current_wanted())
 		return 0;
-	fd = id == NR_close ? PT_REGS_PARM1_CORE_SYSCALL(regs) : release_enter(regs, id);
-	file_close(fd);
+	fd = id == NR_close ? SYSCALL_ARG1(regs) : release_enter(regs, id);
+	file_close(current_files(), fd);
 	return 0;
 }
 
 /* read()/write() family: regular files are accounted, sockets may carry DNS. */
-static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
+static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struct *files, long nr,
+					long ret)
 {
 	struct file *file;
 	struct sock *sk;
@@ -78,8 +79,8 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
 
 	if (ret < 0)
 		return;
-	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	file = fd_to_file(fd);
+	fd = SYSCALL_ARG1(regs);
+	file = fd_to_file_in(files, fd);
 	if (!file)
 		return;
 	switch (file_mode_type(file)) {
@@ -100,16 +101,16 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
  * (copy_file_range's and splice's third argument, sendfile's first): a regular file
  * counts them as a write. A copy of nothing (the 0 at end of input) wrote nothing.
  */
-static __always_inline void sys_exit_copy(struct pt_regs *regs, long nr, long ret)
+static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_struct *files,
+					  long nr, long ret)
 {
 	struct file *file;
 	int fd;
 
 	if (ret <= 0)
 		return;
-	fd = nr == NR_sendfile ? PT_REGS_PARM1_CORE_SYSCALL(regs) :
-				 PT_REGS_PARM3_CORE_SYSCALL(regs);
-	file = fd_to_file(fd);
+	fd = nr == NR_sendfile ? SYSCALL_ARG1(regs) : SYSCALL_ARG3(regs);
+	file = fd_to_file_in(files, fd);
 	if (file && file_mode_type(file) == S_IFREG && file_write_account(file, ret))
 		release_track(file, fd);
 }
@@ -197,8 +198,16 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 {
+	/*
+	 * Read first, before the dispatch gives the verifier a state per syscall number
+	 * (see current_files()); pinned there, or clang moves it down.
+	 */
+	struct files_struct *files = current_files();
 	long nr = syscall_nr(regs);
-	enum sys_exit_action action = sys_exit_action_of(nr);
+	enum sys_exit_action action;
+
+	barrier_var(files);
+	action = sys_exit_action_of(nr);
 
 	if (action == SYS_EXIT_IGNORE)
 		return 0;
@@ -217,13 +226,13 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	switch (action) {
 	case SYS_EXIT_OPEN:
-		file_open(regs, nr, ret);
+		file_open(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_RW:
-		sys_exit_rw(regs, nr, ret);
+		sys_exit_rw(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_COPY:
-		sys_exit_copy(regs, nr, ret);
+		sys_exit_copy(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_CONNECT:
 		net_connect(regs, ret);
