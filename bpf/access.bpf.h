@@ -112,8 +112,7 @@ static __always_inline void access_syscall(struct pt_regs *regs, long nr, long r
 			return;
 		pid = access_pidfd_pid(SYSCALL_ARG1(regs));
 		if (pid)
-			access_output(ACCESS_PIDFD_GETFD, pid, SYSCALL_ARG2(regs),
-				      ret);
+			access_output(ACCESS_PIDFD_GETFD, pid, SYSCALL_ARG2(regs), ret);
 		return;
 	}
 	pid = SYSCALL_ARG1(regs);

@@ -49,6 +49,8 @@
  * callback's address even where CO-RE made that code dead, so no run-time choice in one
  * object: the build makes a second object with TRACERD_NO_BPF_LOOP, an ordinary bounded
  * loop, and the daemon loads it where the kernel has no bpf_loop() (src/bpf_setup.c).
+ * The split also gives the bpf_loop object (5.17+) the current task as a BTF pointer,
+ * which 5.10 lacks: current_task() below.
  */
 #ifdef TRACERD_NO_BPF_LOOP
 #define BOUNDED_LOOP(n, fn, ctx)                     \
@@ -92,8 +94,7 @@
 #define BTF_ARROW4(a, b, c, d) a->b->c->d
 #define BTF_ARROW5(a, b, c, d, e) a->b->c->d->e
 #define BTF_ARROW_N(_1, _2, _3, _4, _5, n, ...) BTF_ARROW##n
-#define BTF_READ(src, ...) \
-	BTF_ARROW_N(src, __VA_ARGS__, 5, 4, 3, 2, 1)((src), __VA_ARGS__)
+#define BTF_READ(src, ...) BTF_ARROW_N(src, __VA_ARGS__, 5, 4, 3, 2, 1)((src), __VA_ARGS__)
 
 /*
  * The current task. Besides BOUNDED_LOOP(), the two objects differ here, and only here:

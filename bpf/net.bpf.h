@@ -441,8 +441,7 @@ static __always_inline void net_bind(struct pt_regs *regs, long ret)
 	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
 	    rec->local.protocol != NET_PROTO_UDP)
 		return;
-	if (!net_dest_from_user((void *)SYSCALL_ARG2(regs), &rec->local) ||
-	    rec->local.port == 0)
+	if (!net_dest_from_user((void *)SYSCALL_ARG2(regs), &rec->local) || rec->local.port == 0)
 		return;
 	net_listen_output(rec, LISTEN_UDP_BIND, ret);
 }

@@ -85,8 +85,7 @@ static __always_inline void tamper_signal(int sig, struct task_struct *target)
 	 * SIGCHLD comes from tracerd's own command exiting. A signal raised from interrupt
 	 * context on an idle CPU (SIGIO of an fd whose owner is tracerd) has no sender.
 	 */
-	if (target->tgid != self_tgid || sender == self_tgid || !sender ||
-	    sig == SIGCHLD)
+	if (target->tgid != self_tgid || sender == self_tgid || !sender || sig == SIGCHLD)
 		return;
 	supervisor = sender == 1 || sender == BPF_CORE_READ(target, real_parent, tgid);
 	if (supervisor && sig == SIGCONT)

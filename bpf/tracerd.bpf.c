@@ -101,8 +101,8 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struc
  * (copy_file_range's and splice's third argument, sendfile's first): a regular file
  * counts them as a write. A copy of nothing (the 0 at end of input) wrote nothing.
  */
-static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_struct *files,
-					  long nr, long ret)
+static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_struct *files, long nr,
+					  long ret)
 {
 	struct file *file;
 	int fd;
