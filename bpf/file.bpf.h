@@ -220,16 +220,18 @@ static __always_inline void file_open(struct pt_regs *regs, struct files_struct 
 }
 
 /*
- * A write of ret bytes to a regular file: added to its totals, the first one reported.
- * Returns whether it was the first (a new entry), for release.bpf.h to record the fd.
+ * A write of ret bytes to a regular file, whose f_inode the caller read: added to its
+ * totals, the first one reported. Returns whether it was the first (a new entry), for
+ * release.bpf.h to record the fd.
  */
-static __always_inline bool file_write_account(struct file *file, long ret)
+static __always_inline bool file_write_account_inode(struct file *file, struct inode *inode,
+						     long ret)
 {
 	struct write_key key = file_write_key(file);
 	struct write_totals first = { .bytes = ret, .writes = 1, .path_sent = 1 };
 	struct write_totals *t;
 
-	first.inode = (__u64)BPF_CORE_READ(file, f_inode);
+	first.inode = (__u64)inode;
 	t = bpf_map_lookup_elem(&write_totals, &key);
 	if (t && t->inode != first.inode) {
 		file_write_flush_stale(&key, t);
@@ -258,6 +260,11 @@ static __always_inline bool file_write_account(struct file *file, long ret)
 			t->path_sent = 0;
 	}
 	return true;
+}
+
+static __always_inline bool file_write_account(struct file *file, long ret)
+{
+	return file_write_account_inode(file, BPF_CORE_READ(file, f_inode), ret);
 }
 
 /* The process closes a file it wrote to: report once no other reference is left. */

@@ -32,14 +32,19 @@ struct {
 	__type(value, __u8);
 } udp_dests SEC(".maps");
 
+/* The sock of a file known to be a socket. */
+static __always_inline struct sock *socket_file_sock(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
+	return BPF_CORE_READ(sock, sk);
+}
+
 static __always_inline struct sock *file_sock(struct file *file)
 {
-	struct socket *sock;
-
 	if (!file || file_mode_type(file) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return BPF_CORE_READ(sock, sk);
+	return socket_file_sock(file);
 }
 
 /* The socket of the syscall's first argument, an fd; NULL when it is not one. */

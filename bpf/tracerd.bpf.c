@@ -73,6 +73,7 @@ int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struct *files, long nr,
 					long ret)
 {
+	struct inode *inode;
 	struct file *file;
 	struct sock *sk;
 	int fd;
@@ -83,13 +84,15 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struc
 	file = fd_to_file_in(files, fd);
 	if (!file)
 		return;
-	switch (file_mode_type(file)) {
+	/* Read once, for the file's type and its write key: each read is a probe read. */
+	inode = BPF_CORE_READ(file, f_inode);
+	switch (BPF_CORE_READ(inode, i_mode) & S_IFMT) {
 	case S_IFREG:
-		if (nr != NR_read && file_write_account(file, ret))
+		if (nr != NR_read && file_write_account_inode(file, inode, ret))
 			release_track(file, fd);
 		break;
 	case S_IFSOCK:
-		sk = file_sock(file);
+		sk = socket_file_sock(file);
 		if (sk)
 			net_socket_rw(sk, regs, nr, ret);
 		break;
@@ -104,6 +107,7 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struc
 static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_struct *files, long nr,
 					  long ret)
 {
+	struct inode *inode;
 	struct file *file;
 	int fd;
 
@@ -111,7 +115,11 @@ static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_str
 		return;
 	fd = nr == NR_sendfile ? SYSCALL_ARG1(regs) : SYSCALL_ARG3(regs);
 	file = fd_to_file_in(files, fd);
-	if (file && file_mode_type(file) == S_IFREG && file_write_account(file, ret))
+	if (!file)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFREG &&
+	    file_write_account_inode(file, inode, ret))
 		release_track(file, fd);
 }
 
