@@ -219,25 +219,22 @@ static __always_inline struct file *fd_to_file(int fd)
 }
 
 /*
- * The current task's fd table, for fd_to_file_in(): read once at the top of a program,
- * before it branches, and passed down. The verifier's check of a load of a pointer
- * through a trusted pointer (current_task()'s, a tp_btf argument) looks the type up by
- * name in the kernel's BTF, a linear search of about a millisecond on 6.2 and later,
- * at every visit of the load: inlined at each fd_to_file() call site, it would add 80 ms
- * to the start. A pointer loaded from this one is not trusted: no lookup.
+ * fd_to_file() through current_files()'s table (compat.bpf.h), read once at the top of a
+ * program, before it branches, and passed down: plain loads in the bpf_loop object. The
+ * verifier's check of a load of a pointer through a trusted pointer (current_task()'s, a
+ * tp_btf argument) looks the type up by name in the kernel's BTF, a linear search of
+ * about a millisecond on 6.2 and later, at every visit of the load: inlined at each
+ * fd_to_file() call site, it would add 80 ms to the start. A pointer loaded from files is
+ * not trusted: no lookup.
  */
-static __always_inline struct files_struct *current_files(void)
-{
-	return CURRENT_READ(current_task(), files);
-}
-
-/* fd_to_file() through current_files()'s table: plain loads in the bpf_loop object. */
 static __always_inline struct file *fd_to_file_in(struct files_struct *files, int fd)
 {
-	struct fdtable *fdt = CURRENT_READ(files, fdt);
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *file = NULL;
 
+	files = files_or_current(files);
+	fdt = CURRENT_READ(files, fdt);
 	if (fd < 0 || (unsigned int)fd >= CURRENT_READ(fdt, max_fds))
 		return NULL;
 	fds = CURRENT_READ(fdt, fd);

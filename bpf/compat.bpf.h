@@ -103,6 +103,11 @@
  * pointer, so CURRENT_READ() chains from it are plain loads; the noloop object also
  * serves 5.10, where the task is a scalar and CURRENT_READ() is BPF_CORE_READ().
  * CURRENT_READ() is right on any BTF pointer too (a tp_btf task), in both objects.
+ *
+ * current_files() is the current task's fd table, read by sys_exit at its top, before it
+ * branches, for fd_to_file_in() (common.bpf.h says why); files_or_current() gives the
+ * table fd_to_file_in() walks. The noloop object reads nothing ahead (NULL): there it would be a
+ * probe read on every syscall, and fd_to_file_in() reads the table when it needs it.
  */
 #ifdef TRACERD_NO_BPF_LOOP
 static __always_inline struct task_struct *current_task(void)
@@ -111,6 +116,16 @@ static __always_inline struct task_struct *current_task(void)
 }
 
 #define CURRENT_READ(src, ...) BPF_CORE_READ(src, __VA_ARGS__)
+
+static __always_inline struct files_struct *current_files(void)
+{
+	return NULL;
+}
+
+static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
+{
+	return BPF_CORE_READ(current_task(), files);
+}
 #else
 static __always_inline struct task_struct *current_task(void)
 {
@@ -118,6 +133,16 @@ static __always_inline struct task_struct *current_task(void)
 }
 
 #define CURRENT_READ(src, ...) BTF_READ(src, __VA_ARGS__)
+
+static __always_inline struct files_struct *current_files(void)
+{
+	return current_task()->files;
+}
+
+static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
+{
+	return ahead;
+}
 #endif
 
 /*
