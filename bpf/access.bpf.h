@@ -98,11 +98,11 @@ static __always_inline void access_syscall(struct pt_regs *regs, long nr, long r
 	__u32 pid;
 
 	if (nr == NR_ptrace) {
-		request = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		request = SYSCALL_ARG1(regs);
 		if (request != PTRACE_ATTACH && request != PTRACE_SEIZE &&
 		    (request < PTRACE_PEEKTEXT || request > PTRACE_POKEUSR))
 			return;
-		pid = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		pid = SYSCALL_ARG2(regs);
 		access_output(ACCESS_PTRACE, pid, request, ret);
 		return;
 	}
@@ -110,13 +110,12 @@ static __always_inline void access_syscall(struct pt_regs *regs, long nr, long r
 		/* -EBADF: not a pidfd, nothing to name. Any other result: the pidfd was one. */
 		if (ret == -EBADF)
 			return;
-		pid = access_pidfd_pid(PT_REGS_PARM1_CORE_SYSCALL(regs));
+		pid = access_pidfd_pid(SYSCALL_ARG1(regs));
 		if (pid)
-			access_output(ACCESS_PIDFD_GETFD, pid, PT_REGS_PARM2_CORE_SYSCALL(regs),
-				      ret);
+			access_output(ACCESS_PIDFD_GETFD, pid, SYSCALL_ARG2(regs), ret);
 		return;
 	}
-	pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	pid = SYSCALL_ARG1(regs);
 	access_output(nr == NR_process_vm_readv ? ACCESS_MEM_READ : ACCESS_MEM_WRITE, pid, 0, ret);
 }
 

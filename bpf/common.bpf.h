@@ -183,16 +183,62 @@ static __always_inline bool record_submit(struct rec_header *h, __u32 size)
 	return true;
 }
 
+/*
+ * An fd table's size and array (max_fds, fd), read through a scalar pointer. They open
+ * struct fdtable on every kernel since 2.6: one probe read where CO-RE puts them there,
+ * one each elsewhere. A NULL table reads as empty.
+ */
+static __always_inline struct file **fdtable_head_read(struct fdtable *fdt, unsigned int *max_fds)
+{
+	__u64 head[2] = {};
+
+	if (bpf_core_field_offset(struct fdtable, max_fds) != 0 ||
+	    bpf_core_field_size(struct fdtable, max_fds) != 4 ||
+	    bpf_core_field_offset(struct fdtable, fd) != 8) {
+		*max_fds = BPF_CORE_READ(fdt, max_fds);
+		return BPF_CORE_READ(fdt, fd);
+	}
+	bpf_probe_read_kernel(head, sizeof(head), fdt);
+	*max_fds = *(__u32 *)head;
+	return (struct file **)head[1];
+}
+
 static __always_inline struct file *fd_to_file(int fd)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *file = NULL;
+	unsigned int max_fds;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	fds = fdtable_head_read(fdt, &max_fds);
+	if (fd < 0 || (unsigned int)fd >= max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * fd_to_file() through current_files()'s table (compat.bpf.h), read once at the top of a
+ * program, before it branches, and passed down: plain loads in the bpf_loop object. The
+ * verifier's check of a load of a pointer through a trusted pointer (current_task()'s, a
+ * tp_btf argument) looks the type up by name in the kernel's BTF, a linear search of
+ * about a millisecond on 6.2 and later, at every visit of the load: inlined at each
+ * fd_to_file() call site, it would add 80 ms to the start. A pointer loaded from files is
+ * not trusted: no lookup.
+ */
+static __always_inline struct file *fd_to_file_in(struct files_struct *files, int fd)
+{
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+
+	files = files_or_current(files);
+	fdt = CURRENT_READ(files, fdt);
+	if (fd < 0 || (unsigned int)fd >= CURRENT_READ(fdt, max_fds))
+		return NULL;
+	fds = CURRENT_READ(fdt, fd);
+	/* A variable offset: the pointer read is a scalar to the verifier, BTF or not. */
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }

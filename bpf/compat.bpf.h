@@ -49,6 +49,8 @@
  * callback's address even where CO-RE made that code dead, so no run-time choice in one
  * object: the build makes a second object with TRACERD_NO_BPF_LOOP, an ordinary bounded
  * loop, and the daemon loads it where the kernel has no bpf_loop() (src/bpf_setup.c).
+ * The split also gives the bpf_loop object (5.17+) the current task as a BTF pointer,
+ * which 5.10 lacks: current_task() below.
  */
 #ifdef TRACERD_NO_BPF_LOOP
 #define BOUNDED_LOOP(n, fn, ctx)                     \
@@ -62,13 +64,118 @@
 #define BOUNDED_LOOP(n, fn, ctx) bpf_loop((n), (fn), (ctx), 0)
 #endif
 
+/*
+ * Reading kernel memory. A pointer the verifier knows the BTF type of (a tp_btf
+ * argument, bpf_get_current_task_btf()'s task, and any pointer loaded through one) is
+ * read with a plain load, which the JIT guards with an exception-table entry (a fault
+ * reads 0, as a failed probe read does): about 1 ns, against 40-50 ns for
+ * bpf_probe_read_kernel(), which BPF_CORE_READ() calls once per arrow. vmlinux.h's
+ * structs carry preserve_access_index, so the loads keep their CO-RE relocations.
+ * Anything else is a scalar to the verifier and keeps BPF_CORE_READ(): a pointer read
+ * out of an array (a variable offset), a probe read, a map or a u64, one passed to a
+ * global (__noinline) function, and container_of() arithmetic on a BTF pointer.
+ *
+ * The price is at load time, on 6.2 and later: a load of a pointer field through a
+ * trusted pointer (a tp_btf argument, bpf_get_current_task_btf()'s task) or an RCU one
+ * (task->real_parent...) makes the verifier look up "<struct>__safe_trusted" and the
+ * like in the kernel's BTF by name, a linear search of about a millisecond, at every
+ * visit of that instruction (check_ptr_to_btf_access()). A load of a scalar field (the
+ * syscall registers, task->tgid) or through a pointer loaded from a non-trusted one
+ * costs nothing more. So plain loads are used where they are checked once or are
+ * scalars; a pointer chain inlined at many call sites (record_header_fill()'s ppid, the
+ * exec program's) stays BPF_CORE_READ(), or would add hundreds of milliseconds to the
+ * start.
+ */
+
+/* a->b->c...: BPF_CORE_READ(a, b, c...)'s chain as plain loads (libbpf's ___arrow). */
+#define BTF_ARROW1(a) a
+#define BTF_ARROW2(a, b) a->b
+#define BTF_ARROW3(a, b, c) a->b->c
+#define BTF_ARROW4(a, b, c, d) a->b->c->d
+#define BTF_ARROW5(a, b, c, d, e) a->b->c->d->e
+#define BTF_ARROW_N(_1, _2, _3, _4, _5, n, ...) BTF_ARROW##n
+#define BTF_READ(src, ...) BTF_ARROW_N(src, __VA_ARGS__, 5, 4, 3, 2, 1)((src), __VA_ARGS__)
+
+/*
+ * The current task. Besides BOUNDED_LOOP(), the two objects differ here, and only here:
+ * the bpf_loop object (5.17+) has bpf_get_current_task_btf() (kernel 5.11, commit
+ * 3ca1032ab7ab, "bpf: Add bpf_get_current_task_btf helper"), whose task is a BTF
+ * pointer, so CURRENT_READ() chains from it are plain loads; the noloop object also
+ * serves 5.10, where the task is a scalar and CURRENT_READ() is BPF_CORE_READ().
+ * CURRENT_READ() is right on any BTF pointer too (a tp_btf task), in both objects.
+ *
+ * current_files() is the current task's fd table, read by sys_exit at its top, before it
+ * branches, for fd_to_file_in() (common.bpf.h says why); files_or_current() gives the
+ * table fd_to_file_in() walks. The noloop object reads nothing ahead (NULL): there it would be a
+ * probe read on every syscall, and fd_to_file_in() reads the table when it needs it.
+ */
+#ifdef TRACERD_NO_BPF_LOOP
+static __always_inline struct task_struct *current_task(void)
+{
+	return (void *)bpf_get_current_task();
+}
+
+#define CURRENT_READ(src, ...) BPF_CORE_READ(src, __VA_ARGS__)
+
+static __always_inline struct files_struct *current_files(void)
+{
+	return NULL;
+}
+
+static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
+{
+	return BPF_CORE_READ(current_task(), files);
+}
+#else
+static __always_inline struct task_struct *current_task(void)
+{
+	return bpf_get_current_task_btf();
+}
+
+#define CURRENT_READ(src, ...) BTF_READ(src, __VA_ARGS__)
+
+static __always_inline struct files_struct *current_files(void)
+{
+	return current_task()->files;
+}
+
+static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
+{
+	return ahead;
+}
+#endif
+
+/*
+ * A syscall's number and arguments from the struct pt_regs that sys_enter and sys_exit
+ * pass (a BTF pointer: plain loads), as libbpf's PT_REGS_PARMn_SYSCALL() read them: x86's
+ * fourth argument is in r10 (the syscall instruction takes rcx); arm64's first is orig_x0
+ * (x0 gets the return value). Keep regs a pointer from the tracepoint's argument to the
+ * load, through always-inline functions only: the verifier says "R? invalid mem access
+ * 'scalar'" at load otherwise.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_ARG1(regs) ((regs)->di)
+#define SYSCALL_ARG2(regs) ((regs)->si)
+#define SYSCALL_ARG3(regs) ((regs)->dx)
+#define SYSCALL_ARG4(regs) ((regs)->r10)
+#define SYSCALL_ARG5(regs) ((regs)->r8)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_ARG1(regs) ((regs)->orig_x0)
+#define SYSCALL_ARG2(regs) ((regs)->regs[1])
+#define SYSCALL_ARG3(regs) ((regs)->regs[2])
+#define SYSCALL_ARG4(regs) ((regs)->regs[3])
+#define SYSCALL_ARG5(regs) ((regs)->regs[4])
+#else
+#error "tracerd: no syscall argument registers for this architecture"
+#endif
+
 /* The syscall number at sys_exit, where the tracepoint does not pass it. */
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #else
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #endif
 }
 

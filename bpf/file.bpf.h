@@ -44,24 +44,24 @@ static __always_inline bool open_args_read(struct pt_regs *regs, long nr, struct
 	struct open_how *how;
 
 	if (nr == NR_openat || nr == NR_openat2) {
-		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		a->filename = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->dfd = SYSCALL_ARG1(regs);
+		a->filename = (const char *)SYSCALL_ARG2(regs);
 		if (nr == NR_openat) {
-			a->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			a->flags = SYSCALL_ARG3(regs);
 			return true;
 		}
-		how = (struct open_how *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		how = (struct open_how *)SYSCALL_ARG3(regs);
 		a->flags = 0;
 		bpf_probe_read_user(&a->flags, sizeof(a->flags), &how->flags);
 		a->in_root = open_how_resolve(how) & RESOLVE_IN_ROOT;
 		return true;
 	}
 	a->dfd = AT_FDCWD;
-	a->filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a->filename = (const char *)SYSCALL_ARG1(regs);
 	a->flags = O_CREAT | O_WRONLY | O_TRUNC; /* creat() */
 #ifdef NR_open
 	if (nr == NR_open)
-		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->flags = SYSCALL_ARG2(regs);
 #endif
 	return true;
 }
@@ -210,25 +210,28 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 		open_paths_remember(file, generation, seq);
 }
 
-static __always_inline void file_open(struct pt_regs *regs, long nr, long ret)
+static __always_inline void file_open(struct pt_regs *regs, struct files_struct *files, long nr,
+				      long ret)
 {
 	struct open_args a = {};
 
 	open_args_read(regs, nr, &a);
-	file_open_output(&a, ret >= 0 ? fd_to_file(ret) : NULL, ret, 0);
+	file_open_output(&a, ret >= 0 ? fd_to_file_in(files, ret) : NULL, ret, 0);
 }
 
 /*
- * A write of ret bytes to a regular file: added to its totals, the first one reported.
- * Returns whether it was the first (a new entry), for release.bpf.h to record the fd.
+ * A write of ret bytes to a regular file, whose f_inode the caller read: added to its
+ * totals, the first one reported. Returns whether it was the first (a new entry), for
+ * release.bpf.h to record the fd.
  */
-static __always_inline bool file_write_account(struct file *file, long ret)
+static __always_inline bool file_write_account_inode(struct file *file, struct inode *inode,
+						     long ret)
 {
 	struct write_key key = file_write_key(file);
 	struct write_totals first = { .bytes = ret, .writes = 1, .path_sent = 1 };
 	struct write_totals *t;
 
-	first.inode = (__u64)BPF_CORE_READ(file, f_inode);
+	first.inode = (__u64)inode;
 	t = bpf_map_lookup_elem(&write_totals, &key);
 	if (t && t->inode != first.inode) {
 		file_write_flush_stale(&key, t);
@@ -259,10 +262,15 @@ static __always_inline bool file_write_account(struct file *file, long ret)
 	return true;
 }
 
-/* The process closes a file it wrote to: report once no other reference is left. */
-static __always_inline void file_close(int fd)
+static __always_inline bool file_write_account(struct file *file, long ret)
 {
-	struct file *file = fd_to_file(fd);
+	return file_write_account_inode(file, BPF_CORE_READ(file, f_inode), ret);
+}
+
+/* The process closes a file it wrote to: report once no other reference is left. */
+static __always_inline void file_close(struct files_struct *files, int fd)
+{
+	struct file *file = fd_to_file_in(files, fd);
 	struct write_totals *t, totals;
 	struct write_key key;
 

@@ -102,13 +102,13 @@ static __always_inline void *io_uring_cmd(struct io_kiocb *req)
  */
 static __always_inline void io_uring_setup_exit(struct pt_regs *regs, long ret)
 {
-	struct io_uring_params *up = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	struct io_uring_params *up = (void *)SYSCALL_ARG2(regs);
 	struct rec_io_uring_setup *rec = record_start(REC_IO_URING_SETUP);
 
 	if (!rec)
 		return;
 	rec->ret = ret;
-	rec->entries = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	rec->entries = SYSCALL_ARG1(regs);
 	rec->setup_flags = 0;
 	rec->sq_entries = 0;
 	rec->cq_entries = 0;

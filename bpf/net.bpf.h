@@ -32,20 +32,25 @@ struct {
 	__type(value, __u8);
 } udp_dests SEC(".maps");
 
+/* The sock of a file known to be a socket. */
+static __always_inline struct sock *socket_file_sock(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
+	return BPF_CORE_READ(sock, sk);
+}
+
 static __always_inline struct sock *file_sock(struct file *file)
 {
-	struct socket *sock;
-
 	if (!file || file_mode_type(file) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return BPF_CORE_READ(sock, sk);
+	return socket_file_sock(file);
 }
 
 /* The socket of the syscall's first argument, an fd; NULL when it is not one. */
 static __always_inline struct sock *syscall_fd_sock(struct pt_regs *regs)
 {
-	return file_sock(fd_to_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	return file_sock(fd_to_file(SYSCALL_ARG1(regs)));
 }
 
 /* Fills the socket's side of n: family and protocol. False for anything not TCP/UDP/IP. */
@@ -131,7 +136,7 @@ static __always_inline void net_connect(struct pt_regs *regs, long ret)
 
 	if (!sk || !net_sock_fill(sk, &dst))
 		return;
-	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &dst))
+	if (!net_dest_from_user((void *)SYSCALL_ARG2(regs), &dst))
 		return;
 	net_connect_output(&dst, ret, 0);
 }
@@ -273,15 +278,15 @@ static __always_inline void net_fastopen(struct sock *sk, const void *uaddr, lon
 static __always_inline void net_sendto_recvfrom(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	const void *uaddr = (void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+	const void *uaddr = (void *)SYSCALL_ARG5(regs);
 	struct net_data d = {
-		.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-		.len = PT_REGS_PARM3_CORE_SYSCALL(regs),
+		.buf = (void *)SYSCALL_ARG2(regs),
+		.len = SYSCALL_ARG3(regs),
 	};
 
 	if (!sk)
 		return;
-	if (!dir && (PT_REGS_PARM4_CORE_SYSCALL(regs) & MSG_FASTOPEN))
+	if (!dir && (SYSCALL_ARG4(regs) & MSG_FASTOPEN))
 		net_fastopen(sk, uaddr, ret);
 	net_transfer(sk, uaddr, &d, ret, dir);
 }
@@ -315,13 +320,13 @@ __noinline int net_transfer_msghdr(__u64 sk_ptr, __u64 umsg, long ret, __u32 dir
 static __always_inline void net_sendmsg_recvmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct user_msghdr *umsg = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	struct user_msghdr *umsg = (void *)SYSCALL_ARG2(regs);
 	void *name = NULL;
 	int namelen = 0;
 
 	if (!sk)
 		return;
-	if (!dir && (PT_REGS_PARM3_CORE_SYSCALL(regs) & MSG_FASTOPEN) &&
+	if (!dir && (SYSCALL_ARG3(regs) & MSG_FASTOPEN) &&
 	    !bpf_probe_read_user(&name, sizeof(name), &umsg->msg_name) &&
 	    !bpf_probe_read_user(&namelen, sizeof(namelen), &umsg->msg_namelen) && namelen)
 		net_fastopen(sk, name, ret);
@@ -336,7 +341,7 @@ static __always_inline void net_sendmsg_recvmsg(struct pt_regs *regs, long ret, 
 static __always_inline void net_mmsg(struct pt_regs *regs, long ret, __u16 dir)
 {
 	struct sock *sk = syscall_fd_sock(regs);
-	struct mmsghdr *msgs = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	struct mmsghdr *msgs = (void *)SYSCALL_ARG2(regs);
 
 	if (!sk || ret <= 0)
 		return;
@@ -359,11 +364,11 @@ static __always_inline void net_socket_rw(struct sock *sk, struct pt_regs *regs,
 	struct net_data d = {};
 
 	if (nr == NR_write || nr == NR_read) {
-		d.buf = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		d.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		d.buf = (void *)SYSCALL_ARG2(regs);
+		d.len = SYSCALL_ARG3(regs);
 	} else if (nr == NR_writev) {
-		d.uiov = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		d.iovcnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		d.uiov = (void *)SYSCALL_ARG2(regs);
+		d.iovcnt = SYSCALL_ARG3(regs);
 	} else {
 		return;
 	}
@@ -441,8 +446,7 @@ static __always_inline void net_bind(struct pt_regs *regs, long ret)
 	if (!sk || !(rec = net_listen_scratch()) || !net_sock_fill(sk, &rec->local) ||
 	    rec->local.protocol != NET_PROTO_UDP)
 		return;
-	if (!net_dest_from_user((void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &rec->local) ||
-	    rec->local.port == 0)
+	if (!net_dest_from_user((void *)SYSCALL_ARG2(regs), &rec->local) || rec->local.port == 0)
 		return;
 	net_listen_output(rec, LISTEN_UDP_BIND, ret);
 }

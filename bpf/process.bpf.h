@@ -11,12 +11,12 @@
  */
 static __always_inline void process_fork(struct task_struct *parent, struct task_struct *child)
 {
-	__u32 child_tgid = BPF_CORE_READ(child, tgid);
-	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u32 child_tgid = child->tgid;
+	__u32 parent_tgid = parent->tgid;
 	struct rec_fork rec;
 	__u8 one = 1;
 
-	if (child_tgid != BPF_CORE_READ(child, pid) || !tracing_wanted(parent_tgid))
+	if (child_tgid != child->pid || !tracing_wanted(parent_tgid))
 		return;
 	/* Out of the scope map, the child's whole tree would go unseen: count it. */
 	if (filter_traced && bpf_map_update_elem(&traced, &child_tgid, &one, BPF_ANY))
@@ -67,7 +67,7 @@ static __always_inline void exec_put_args(struct rec_exec *rec, __u32 *off,
 static __always_inline void exec_put_filename(struct rec_exec *rec, __u32 *off,
 					      struct linux_binprm *bprm)
 {
-	const char *filename = BPF_CORE_READ(bprm, filename);
+	const char *filename = bprm->filename;
 	/* One byte more than kept: a string that fills it was longer than the limit. */
 	long n = bpf_probe_read_kernel_str(&rec->data[*off & DATA_OFF_MASK], TRACERD_PATH_MAX + 1,
 					   filename);
@@ -141,7 +141,7 @@ static __always_inline void exec_put_cgroup(struct rec_exec *rec, __u32 *off,
 
 static __always_inline void process_exec(struct task_struct *task, struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct rec_exec *rec;
@@ -164,7 +164,7 @@ static __always_inline void process_exec(struct task_struct *task, struct linux_
 	 * already put the interpreter there and released the script, whose name stays in
 	 * filename while interp names the interpreter (bprm_change_interp()).
 	 */
-	if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename))
+	if (bprm->interp != bprm->filename)
 		rec->flags |= EXEC_INTERPRETED;
 	exec_put_exe(rec, &off, BPF_CORE_READ(bprm, file));
 	exec_put_exe_id(rec, BPF_CORE_READ(bprm, file));
@@ -180,7 +180,7 @@ static __always_inline void process_exec(struct task_struct *task, struct linux_
 /* Returns whether the whole process is gone (task is its last thread). */
 static __always_inline bool process_exit(struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct rec_exit rec;
 
 	/* signal->live reaches zero in do_exit() before this tracepoint, in the last thread. */
@@ -190,7 +190,7 @@ static __always_inline bool process_exit(struct task_struct *task)
 		goto forget;
 	record_header_fill(&rec.h, REC_EXIT);
 	rec.duration_ns = rec.h.timestamp_ns - BPF_CORE_READ(task, group_leader, start_boottime);
-	rec.exit_code = BPF_CORE_READ(task, exit_code);
+	rec.exit_code = task->exit_code;
 	rec.pad = 0;
 	record_submit(&rec.h, sizeof(rec));
 forget:

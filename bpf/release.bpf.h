@@ -167,13 +167,13 @@ static __always_inline void release_report(struct written_fds *w, __u32 i, __u32
  */
 static __always_inline int release_dup(struct pt_regs *regs, long nr)
 {
-	int oldfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	int newfd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	int oldfd = SYSCALL_ARG1(regs);
+	int newfd = SYSCALL_ARG2(regs);
 	struct file *file;
 
 	if (oldfd == newfd)
 		return -1;
-	if (nr == NR_dup3 && (PT_REGS_PARM3_CORE_SYSCALL(regs) & ~O_CLOEXEC))
+	if (nr == NR_dup3 && (SYSCALL_ARG3(regs) & ~O_CLOEXEC))
 		return -1;
 	file = fd_to_file(oldfd);
 	if (!file)
@@ -192,9 +192,9 @@ static __always_inline int release_dup(struct pt_regs *regs, long nr)
 static __always_inline void release_close_range(struct pt_regs *regs)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	__u32 first = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	__u32 last = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	__u32 flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	__u32 first = SYSCALL_ARG1(regs);
+	__u32 last = SYSCALL_ARG2(regs);
+	__u32 flags = SYSCALL_ARG3(regs);
 	__u32 tgid = current_tgid();
 	struct written_fds *w;
 	struct fd_view v;
@@ -255,7 +255,7 @@ static __always_inline void release_exec_enter(void)
  */
 static __always_inline void release_exec(struct task_struct *task, pid_t old_pid)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct written_fds *w = bpf_map_lookup_elem(&written_fds, &tgid);
 	__u32 i, slots;
 
@@ -263,7 +263,7 @@ static __always_inline void release_exec(struct task_struct *task, pid_t old_pid
 		return;
 	slots = w->exec_slots;
 	w->exec_slots = 0;
-	if (w->exec_tid != (__u32)old_pid || w->exec_files != (__u64)BPF_CORE_READ(task, files))
+	if (w->exec_tid != (__u32)old_pid || w->exec_files != (__u64)task->files)
 		return;
 	for (i = 0; i < RELEASE_SLOTS; i++) {
 		if ((slots & (1U << i)) && w->file[i])

@@ -85,8 +85,7 @@ static __always_inline void tamper_signal(int sig, struct task_struct *target)
 	 * SIGCHLD comes from tracerd's own command exiting. A signal raised from interrupt
 	 * context on an idle CPU (SIGIO of an fd whose owner is tracerd) has no sender.
 	 */
-	if (BPF_CORE_READ(target, tgid) != self_tgid || sender == self_tgid || !sender ||
-	    sig == SIGCHLD)
+	if (target->tgid != self_tgid || sender == self_tgid || !sender || sig == SIGCHLD)
 		return;
 	supervisor = sender == 1 || sender == BPF_CORE_READ(target, real_parent, tgid);
 	if (supervisor && sig == SIGCONT)
@@ -106,14 +105,14 @@ static __always_inline bool tamper_syscall(struct pt_regs *regs, long nr, long r
 	__u32 pid;
 
 	if (nr == NR_ptrace) {
-		pid = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		pid = SYSCALL_ARG2(regs);
 		if (pid == self_tgid)
-			tamper_output(TAMPER_PTRACE, pid, PT_REGS_PARM1_CORE_SYSCALL(regs), ret);
+			tamper_output(TAMPER_PTRACE, pid, SYSCALL_ARG1(regs), ret);
 		return pid == self_tgid;
 	}
 	if (nr != NR_process_vm_readv && nr != NR_process_vm_writev)
 		return false;
-	pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	pid = SYSCALL_ARG1(regs);
 	if (pid == self_tgid)
 		tamper_output(nr == NR_process_vm_readv ? TAMPER_MEM_READ : TAMPER_MEM_WRITE, pid,
 			      0, ret);

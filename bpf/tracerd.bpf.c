@@ -39,7 +39,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
 	if (process_exit(task))
-		release_exit(BPF_CORE_READ(task, tgid));
+		release_exit(task->tgid);
 	return 0;
 }
 
@@ -85,31 +85,35 @@ int BPF_PROG(tracerd_sys_enter, struct pt_regs *regs, long id)
 	}
 	if ((id != NR_close && !release_syscall(id)) || !current_wanted())
 		return 0;
-	fd = id == NR_close ? PT_REGS_PARM1_CORE_SYSCALL(regs) : release_enter(regs, id);
-	file_close(fd);
+	fd = id == NR_close ? SYSCALL_ARG1(regs) : release_enter(regs, id);
+	file_close(current_files(), fd);
 	return 0;
 }
 
 /* read()/write() family: regular files are accounted, sockets may carry DNS. */
-static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
+static __always_inline void sys_exit_rw(struct pt_regs *regs, struct files_struct *files, long nr,
+					long ret)
 {
+	struct inode *inode;
 	struct file *file;
 	struct sock *sk;
 	int fd;
 
 	if (ret < 0)
 		return;
-	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	file = fd_to_file(fd);
+	fd = SYSCALL_ARG1(regs);
+	file = fd_to_file_in(files, fd);
 	if (!file)
 		return;
-	switch (file_mode_type(file)) {
+	/* Read once, for the file's type and its write key: each read is a probe read. */
+	inode = BPF_CORE_READ(file, f_inode);
+	switch (BPF_CORE_READ(inode, i_mode) & S_IFMT) {
 	case S_IFREG:
-		if (nr != NR_read && file_write_account(file, ret))
+		if (nr != NR_read && file_write_account_inode(file, inode, ret))
 			release_track(file, fd);
 		break;
 	case S_IFSOCK:
-		sk = file_sock(file);
+		sk = socket_file_sock(file);
 		if (sk)
 			net_socket_rw(sk, regs, nr, ret);
 		break;
@@ -121,17 +125,22 @@ static __always_inline void sys_exit_rw(struct pt_regs *regs, long nr, long ret)
  * (copy_file_range's and splice's third argument, sendfile's first): a regular file
  * counts them as a write. A copy of nothing (the 0 at end of input) wrote nothing.
  */
-static __always_inline void sys_exit_copy(struct pt_regs *regs, long nr, long ret)
+static __always_inline void sys_exit_copy(struct pt_regs *regs, struct files_struct *files, long nr,
+					  long ret)
 {
+	struct inode *inode;
 	struct file *file;
 	int fd;
 
 	if (ret <= 0)
 		return;
-	fd = nr == NR_sendfile ? PT_REGS_PARM1_CORE_SYSCALL(regs) :
-				 PT_REGS_PARM3_CORE_SYSCALL(regs);
-	file = fd_to_file(fd);
-	if (file && file_mode_type(file) == S_IFREG && file_write_account(file, ret))
+	fd = nr == NR_sendfile ? SYSCALL_ARG1(regs) : SYSCALL_ARG3(regs);
+	file = fd_to_file_in(files, fd);
+	if (!file)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFREG &&
+	    file_write_account_inode(file, inode, ret))
 		release_track(file, fd);
 }
 
@@ -218,8 +227,16 @@ static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 {
+	/*
+	 * Read first, before the dispatch gives the verifier a state per syscall number
+	 * (see current_files()); pinned there, or clang moves it down.
+	 */
+	struct files_struct *files = current_files();
 	long nr = syscall_nr(regs);
-	enum sys_exit_action action = sys_exit_action_of(nr);
+	enum sys_exit_action action;
+
+	barrier_var(files);
+	action = sys_exit_action_of(nr);
 
 	if (action == SYS_EXIT_IGNORE)
 		return 0;
@@ -238,13 +255,13 @@ int BPF_PROG(tracerd_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	switch (action) {
 	case SYS_EXIT_OPEN:
-		file_open(regs, nr, ret);
+		file_open(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_RW:
-		sys_exit_rw(regs, nr, ret);
+		sys_exit_rw(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_COPY:
-		sys_exit_copy(regs, nr, ret);
+		sys_exit_copy(regs, files, nr, ret);
 		break;
 	case SYS_EXIT_CONNECT:
 		net_connect(regs, ret);
