@@ -180,7 +180,7 @@ __noinline int path_walk_cached(__u64 dentry, __u64 vfsmnt, __u64 root_dentry, _
 }
 
 /* Mounts a walk kept in the cache may cross: one crossing more is walked every time. */
-#define PATH_CACHE_MOUNTS_MAX 4
+#define PATH_CACHE_MOUNTS_MAX 3
 
 /*
  * Whether every mount a walk from vfsmnt to the root crosses is on a filesystem whose

@@ -20,7 +20,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tracerd_fork, struct task_struct *parent, struct task_struct *child)
 {
 	/* clone(CLONE_NEWNS): new mounts, maybe where freed ones were (pathcache.bpf.h). */
-	if (BTF_READ(child, nsproxy, mnt_ns) != BTF_READ(parent, nsproxy, mnt_ns))
+	if (BPF_CORE_READ(child, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
 		namespace_changed();
 	process_fork(parent, child);
 	return 0;
