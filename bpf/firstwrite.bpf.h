@@ -78,15 +78,9 @@ static __always_inline __u32 open_paths_slot(struct file *file)
 
 static __always_inline __u64 open_path_check(const struct open_path *e)
 {
-	__u64 h = e->file;
+	__u64 h = check_mix_pair(check_mix_pair(e->file, &e->path), &e->root);
 
-	h = (h ^ e->path.dentry) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->path.mnt) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->root.dentry) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->root.mnt) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->generation) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->seq) * 0x9E3779B97F4A7C15ull;
-	return h ^ (h >> 29);
+	return check_end(check_mix(check_mix(h, e->generation), e->seq));
 }
 
 /* The file's path in one read, and the current task's root. */

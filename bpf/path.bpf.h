@@ -162,7 +162,8 @@ static __always_inline long path_step_cb(__u64 i, void *ctx)
  * path_walk()'s states after them do not multiply by their branches (start-up time).
  */
 
-/* The cached walk of (dentry, vfsmnt) from the root given, put where path_walk() puts its
+/*
+ * The cached walk of (dentry, vfsmnt) from the root given, put where path_walk() puts its
  * own: the start offset, or -1.
  */
 __noinline int path_walk_cached(__u64 dentry, __u64 vfsmnt, __u64 root_dentry, __u64 root_mnt,

@@ -213,19 +213,28 @@ static __always_inline __u32 path_cache_slot(__u64 dentry, __u64 mnt)
 	return ((dentry ^ (mnt >> 5)) * 0x9E3779B97F4A7C15ull) >> (64 - PATH_CACHE_SLOTS_LOG2);
 }
 
+/* The hash that checks a slot whole (a torn one fails it): one step per field, then the end. */
+static __always_inline __u64 check_mix(__u64 h, __u64 v)
+{
+	return (h ^ v) * 0x9E3779B97F4A7C15ull;
+}
+
+static __always_inline __u64 check_mix_pair(__u64 h, const struct path_pair *p)
+{
+	return check_mix(check_mix(h, p->mnt), p->dentry);
+}
+
+static __always_inline __u64 check_end(__u64 h)
+{
+	return h ^ (h >> 29);
+}
+
 static __always_inline __u64 path_cache_check(const struct path_cache_entry *e)
 {
-	__u64 h = e->path.dentry;
+	__u64 h = check_mix_pair(check_mix_pair(0, &e->path), &e->root);
 
-	h = (h ^ e->path.mnt) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->root.dentry) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->root.mnt) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->id.parent) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->id.hash_len) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->id.inode) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->generation) * 0x9E3779B97F4A7C15ull;
-	h = (h ^ e->len) * 0x9E3779B97F4A7C15ull;
-	return h ^ (h >> 29);
+	h = check_mix(check_mix(check_mix(h, e->id.parent), e->id.hash_len), e->id.inode);
+	return check_end(check_mix(check_mix(h, e->generation), e->len));
 }
 
 /*
