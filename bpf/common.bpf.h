@@ -203,44 +203,44 @@ static __always_inline struct file **fdtable_head_read(struct fdtable *fdt, unsi
 	return (struct file **)head[1];
 }
 
-static __always_inline struct file *fd_to_file(int fd)
+/* The file at fd in a table of max_fds at fds: a variable offset, so a probe read, BTF or not. */
+static __always_inline struct file *fd_array_file(struct file **fds, unsigned int max_fds, int fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
 	struct file *file = NULL;
-	unsigned int max_fds;
 
-	fds = fdtable_head_read(fdt, &max_fds);
 	if (fd < 0 || (unsigned int)fd >= max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }
 
+static __always_inline struct file *fd_to_file(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	unsigned int max_fds;
+	struct file **fds = fdtable_head_read(BPF_CORE_READ(task, files, fdt), &max_fds);
+
+	return fd_array_file(fds, max_fds, fd);
+}
+
 /*
  * fd_to_file() through current_files()'s table (compat.bpf.h), read once at the top of a
  * program, before it branches, and passed down: plain loads in the bpf_loop object. The
- * verifier's check of a load of a pointer through a trusted pointer (current_task()'s, a
+ * verifier's check of a load of a pointer through a trusted pointer (the current task, a
  * tp_btf argument) looks the type up by name in the kernel's BTF, a linear search of
  * about a millisecond on 6.2 and later, at every visit of the load: inlined at each
  * fd_to_file() call site, it would add 80 ms to the start. A pointer loaded from files is
- * not trusted: no lookup.
+ * not trusted: no lookup. No table (the noloop object, or a task without one): the probe
+ * reads of fd_to_file().
  */
 static __always_inline struct file *fd_to_file_in(struct files_struct *files, int fd)
 {
 	struct fdtable *fdt;
-	struct file **fds;
-	struct file *file = NULL;
 
-	files = files_or_current(files);
-	fdt = CURRENT_READ(files, fdt);
-	if (fd < 0 || (unsigned int)fd >= CURRENT_READ(fdt, max_fds))
-		return NULL;
-	fds = CURRENT_READ(fdt, fd);
-	/* A variable offset: the pointer read is a scalar to the verifier, BTF or not. */
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	if (!files)
+		return fd_to_file(fd);
+	fdt = files->fdt;
+	return fd_array_file(fdt->fd, fdt->max_fds, fd);
 }
 
 static __always_inline __u32 file_mode_type(struct file *file)

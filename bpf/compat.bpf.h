@@ -50,7 +50,7 @@
  * object: the build makes a second object with TRACERD_NO_BPF_LOOP, an ordinary bounded
  * loop, and the daemon loads it where the kernel has no bpf_loop() (src/bpf_setup.c).
  * The split also gives the bpf_loop object (5.17+) the current task as a BTF pointer,
- * which 5.10 lacks: current_task() below.
+ * which 5.10 lacks: current_files() below.
  */
 #ifdef TRACERD_NO_BPF_LOOP
 #define BOUNDED_LOOP(n, fn, ctx)                     \
@@ -87,61 +87,25 @@
  * start.
  */
 
-/* a->b->c...: BPF_CORE_READ(a, b, c...)'s chain as plain loads (libbpf's ___arrow). */
-#define BTF_ARROW1(a) a
-#define BTF_ARROW2(a, b) a->b
-#define BTF_ARROW3(a, b, c) a->b->c
-#define BTF_ARROW4(a, b, c, d) a->b->c->d
-#define BTF_ARROW5(a, b, c, d, e) a->b->c->d->e
-#define BTF_ARROW_N(_1, _2, _3, _4, _5, n, ...) BTF_ARROW##n
-#define BTF_READ(src, ...) BTF_ARROW_N(src, __VA_ARGS__, 5, 4, 3, 2, 1)((src), __VA_ARGS__)
-
 /*
- * The current task. Besides BOUNDED_LOOP(), the two objects differ here, and only here:
- * the bpf_loop object (5.17+) has bpf_get_current_task_btf() (kernel 5.11, commit
- * 3ca1032ab7ab, "bpf: Add bpf_get_current_task_btf helper"), whose task is a BTF
- * pointer, so CURRENT_READ() chains from it are plain loads; the noloop object also
- * serves 5.10, where the task is a scalar and CURRENT_READ() is BPF_CORE_READ().
- * CURRENT_READ() is right on any BTF pointer too (a tp_btf task), in both objects.
- *
- * current_files() is the current task's fd table, read by sys_exit at its top, before it
- * branches, for fd_to_file_in() (common.bpf.h says why); files_or_current() gives the
- * table fd_to_file_in() walks. The noloop object reads nothing ahead (NULL): there it would be a
- * probe read on every syscall, and fd_to_file_in() reads the table when it needs it.
+ * The current task's fd table, read ahead. Besides BOUNDED_LOOP(), the two objects differ
+ * here, and only here: the bpf_loop object (5.17+) has bpf_get_current_task_btf() (kernel
+ * 5.11, commit 3ca1032ab7ab, "bpf: Add bpf_get_current_task_btf helper"), whose task is a
+ * BTF pointer, so its fd table and what hangs from it are plain loads; sys_exit reads the
+ * table at its top, before it branches, for fd_to_file_in() (common.bpf.h says why). The
+ * noloop object also serves 5.10, where the task is a scalar: it reads nothing ahead
+ * (NULL), which would be a probe read on every syscall, and fd_to_file_in() falls back to
+ * fd_to_file()'s probe reads.
  */
 #ifdef TRACERD_NO_BPF_LOOP
-static __always_inline struct task_struct *current_task(void)
-{
-	return (void *)bpf_get_current_task();
-}
-
-#define CURRENT_READ(src, ...) BPF_CORE_READ(src, __VA_ARGS__)
-
 static __always_inline struct files_struct *current_files(void)
 {
 	return NULL;
 }
-
-static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
-{
-	return BPF_CORE_READ(current_task(), files);
-}
 #else
-static __always_inline struct task_struct *current_task(void)
-{
-	return bpf_get_current_task_btf();
-}
-
-#define CURRENT_READ(src, ...) BTF_READ(src, __VA_ARGS__)
-
 static __always_inline struct files_struct *current_files(void)
 {
-	return current_task()->files;
-}
-
-static __always_inline struct files_struct *files_or_current(struct files_struct *ahead)
-{
-	return ahead;
+	return bpf_get_current_task_btf()->files;
 }
 #endif
 
