@@ -2,6 +2,7 @@
 #include "gzip.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct gzip_encoder {
 	size_t bound;
 #ifdef TRACERD_GZIP_ISAL
 	struct isal_zstream stream; /* 80 KiB of hash tables: kept, not on the stack */
+	bool vector_upper_clear; /* vzeroupper after each member (see vector_upper_clear()) */
 #else
 	struct libdeflate_compressor *compressor;
 #endif
@@ -42,8 +44,40 @@ static size_t gzip_bound_of(size_t max_in)
 	return max_in + max_in / 1024 + ISAL_DEF_MAX_HDR_SIZE + 64;
 }
 
+/*
+ * igzip's AVX2 and AVX-512 code returns with the upper halves of the vector registers
+ * still in use: it ends without vzeroupper. glibc's AVX-512 memcpy does not clear them
+ * either (it works in the registers vzeroupper leaves alone), so the state stays until the
+ * next member, and every legacy SSE instruction of the daemon (gcc's code for x86-64 moves
+ * and adds with them) pays the CPU's penalty for mixing the two. Measured on a Xeon with
+ * AVX-512 at 300k records/s: the daemon's JSON building took 210 ns a line before this
+ * clear and 85 after, its whole CPU 345 ns a record before and 231 after. vzeroupper is an
+ * AVX instruction: only where the CPU and the kernel have AVX, where igzip may use it.
+ */
+#if defined(__x86_64__)
+static bool vector_upper_clear_needed(void)
+{
+	return __builtin_cpu_supports("avx");
+}
+
+static void vector_upper_clear(void)
+{
+	__asm__ volatile("vzeroupper");
+}
+#else
+static bool vector_upper_clear_needed(void)
+{
+	return false;
+}
+
+static void vector_upper_clear(void)
+{
+}
+#endif
+
 static int gzip_backend_init(struct gzip_encoder *e)
 {
+	e->vector_upper_clear = vector_upper_clear_needed();
 	return 0;
 }
 
@@ -51,6 +85,7 @@ static size_t gzip_backend_encode(struct gzip_encoder *e, const void *in, size_t
 				  size_t cap)
 {
 	struct isal_zstream *s = &e->stream;
+	int rc;
 
 	isal_deflate_stateless_init(s);
 	s->level = GZIP_ISAL_LEVEL;
@@ -61,7 +96,10 @@ static size_t gzip_backend_encode(struct gzip_encoder *e, const void *in, size_t
 	s->avail_in = len;
 	s->next_out = out;
 	s->avail_out = cap;
-	if (isal_deflate_stateless(s) != COMP_OK || s->avail_in)
+	rc = isal_deflate_stateless(s);
+	if (e->vector_upper_clear)
+		vector_upper_clear();
+	if (rc != COMP_OK || s->avail_in)
 		return 0;
 	return s->total_out;
 }
