@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h> /* ring_buffer__consume */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +418,19 @@ static void daemon_cleanup(struct daemon *d)
 	evloop_close(&d->loop);
 }
 
+/*
+ * Loading reads the kernel's BTF (5 MiB and more) into malloc()ed buffers, twice: freed
+ * at once, but glibc raises its mmap threshold to the size of each large block freed, so
+ * the next one comes from the heap, whose freed pages it keeps. Measured: 11 MiB of heap
+ * resident for the daemon's life, VmHWM 52 MiB after a flat-out storm. A fixed threshold
+ * keeps blocks of 256 KiB and more in their own mappings, returned when freed.
+ */
+static void heap_keep_large_blocks_apart(void)
+{
+	if (!mallopt(M_MMAP_THRESHOLD, 256 * 1024))
+		log_msg("warning: cannot set malloc's mmap threshold; the heap may stay large");
+}
+
 int daemon_run(const struct options *opts)
 {
 	struct daemon d = {
@@ -428,6 +442,7 @@ int daemon_run(const struct options *opts)
 	int status = 1;
 	int err;
 
+	heap_keep_large_blocks_apart();
 	evloop_init(&d.loop);
 	/* First: the hasher must inherit nothing (BPF fds, the output), and is not traced. */
 	err = hasher_spawn(&d.hasher_fd, &d.hasher_pid);
