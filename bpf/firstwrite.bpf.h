@@ -18,12 +18,8 @@
  * same dentry and mount under the same root and generation, hence the same path.
  *
  * What can change a walk's result, and how the generation and the filesystems trusted
- * cover it, is pathcache.bpf.h's, shared with the path cache. Here the file is open from
- * its open to its first write, so its dentry and mount cannot be freed and reused in
- * between: the dentry check of the path cache is not needed. Only the file's own
- * filesystem is checked, not those of the mounts above it (which the path cache checks):
- * a network filesystem's rename seen between the open and the first write, of a directory
- * a local filesystem is mounted under, is not covered.
+ * cover it, is pathreuse.bpf.h's. Only the file's own filesystem is checked, not those of
+ * the mounts above it.
  */
 #ifndef TRACERD_FIRSTWRITE_BPF_H
 #define TRACERD_FIRSTWRITE_BPF_H

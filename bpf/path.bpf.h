@@ -8,7 +8,7 @@
 #ifndef TRACERD_PATH_BPF_H
 #define TRACERD_PATH_BPF_H
 
-#include "pathcache.bpf.h"
+#include "pathreuse.bpf.h" /* path_pair_read(), task_root_read() */
 
 #define PATH_BUF_SIZE (2 * TRACERD_PATH_MAX)
 #define PATH_END TRACERD_PATH_MAX
@@ -158,92 +158,27 @@ static __always_inline long path_step_cb(__u64 i, void *ctx)
 }
 
 /*
- * The path cache's side of path_walk(), each a global function: checked once, and
- * path_walk()'s states after them do not multiply by their branches (start-up time).
+ * Writes the path of (dentry, vfsmnt) as seen from the current task's root into the
+ * per-CPU path buffer, ending at PATH_END. Returns the start offset with the
+ * PATH_WALK_* flags, or -1 when there is no buffer. A global function: the verifier
+ * checks it once, not at every call site.
  */
-
-/*
- * The cached walk of (dentry, vfsmnt) from the root given, put where path_walk() puts its
- * own: the start offset, or -1.
- */
-__noinline int path_walk_cached(__u64 dentry, __u64 vfsmnt, __u64 root_dentry, __u64 root_mnt,
-				__u64 generation)
-{
-	struct path_pair path = { .mnt = vfsmnt, .dentry = dentry };
-	struct path_pair root = { .mnt = root_mnt, .dentry = root_dentry };
-	struct path_buf *pb = path_buf_get();
-	__u32 len;
-
-	if (!pb)
-		return -1;
-	len = path_cache_fetch(pb->buf, PATH_END, &path, &root, generation);
-	return len ? (PATH_END - len) & PATH_POS_MASK : -1;
-}
-
-/* Mounts a walk kept in the cache may cross: one crossing more is walked every time. */
-#define PATH_CACHE_MOUNTS_MAX 3
-
-/*
- * Whether every mount a walk from vfsmnt to the root crosses is on a filesystem whose
- * names change only by the events pathcache.bpf.h sees: the mounts the walk went through,
- * from the file's up to the root's (or a detached one's top).
- */
-static __always_inline bool path_mounts_stable(__u64 vfsmnt, __u64 root_mnt)
-{
-	struct mount *mnt = real_mount((void *)vfsmnt), *parent;
-
-	/* Unrolled: 5.10's verifier refuses the loop clang makes of it (a back-edge). */
-#pragma unroll
-	for (int i = 0; i < PATH_CACHE_MOUNTS_MAX; i++) {
-		if (!mount_fs_stable(mount_vfsmount(mnt)))
-			return false;
-		if ((__u64)mount_vfsmount(mnt) == root_mnt)
-			return true;
-		parent = BPF_CORE_READ(mnt, mnt_parent);
-		if (parent == mnt)
-			return true;
-		mnt = parent;
-	}
-	return false;
-}
-
-/* The clean walk of (dentry, vfsmnt) just made, kept for the next one. */
-__noinline int path_walk_remember(__u64 dentry, __u64 vfsmnt, __u64 root_dentry, __u64 root_mnt,
-				  __u64 generation)
-{
-	struct path_pair path = { .mnt = vfsmnt, .dentry = dentry };
-	struct path_pair root = { .mnt = root_mnt, .dentry = root_dentry };
-	struct path_buf *pb = path_buf_get();
-	__u32 pos;
-
-	if (!pb)
-		return 0;
-	pos = pb->pos;
-	if (pos < PATH_END && path_mounts_stable(vfsmnt, root_mnt))
-		path_cache_store(&path, &root, generation, &pb->buf[pos & PATH_POS_MASK],
-				 PATH_END - pos);
-	return 0;
-}
-
-/*
- * The walk of (dentry, vfsmnt) up to the root (root_dentry, root_mnt), into the per-CPU
- * path buffer, ending at PATH_END: path_walk() without the cache. A global function: the
- * verifier checks it once, not at every call site.
- */
-__noinline int path_walk_from(__u64 dentry_ptr, __u64 vfsmnt_ptr, __u64 root_dentry, __u64 root_mnt)
+__noinline int path_walk(__u64 dentry_ptr, __u64 vfsmnt_ptr)
 {
 	struct path_walk_state w = {
-		.root_dentry = (void *)root_dentry,
-		.root_mnt = (void *)root_mnt,
 		.dentry = (void *)dentry_ptr,
 		.vfsmnt = (void *)vfsmnt_ptr,
 		.mnt = real_mount((void *)vfsmnt_ptr),
 		.mnt_root = BPF_CORE_READ((struct vfsmount *)vfsmnt_ptr, mnt_root),
 	};
 	struct path_buf *pb = path_buf_get();
+	struct path_pair root;
 
 	if (!pb)
 		return -1;
+	task_root_read(&root);
+	w.root_dentry = (void *)root.dentry;
+	w.root_mnt = (void *)root.mnt;
 	w.pb = pb;
 	pb->pos = PATH_END;
 	BOUNDED_LOOP(PATH_MAX_DEPTH, path_step_cb, &w);
@@ -254,32 +189,6 @@ __noinline int path_walk_from(__u64 dentry_ptr, __u64 vfsmnt_ptr, __u64 root_den
 		pb->buf[PATH_END - 1] = '/';
 	}
 	return (pb->pos & PATH_POS_MASK) | w.flags;
-}
-
-/*
- * Writes the path of (dentry, vfsmnt) as seen from the current task's root into the
- * per-CPU path buffer, ending at PATH_END: from the path cache (pathcache.bpf.h) when it
- * holds a valid walk, else walked, and a clean walk kept there. Returns the start offset
- * with the PATH_WALK_* flags, or -1 when there is no buffer. Its parts are global
- * functions, each checked once: the walk's loop does not multiply the cache's branches.
- */
-__noinline int path_walk(__u64 dentry_ptr, __u64 vfsmnt_ptr)
-{
-	/* Before the walk: a change that ends during it bumps the generation after. */
-	__u64 generation = namespace_generation_now();
-	struct path_pair root;
-	int walk;
-
-	task_root_read(&root);
-	if (!path_reuse_enabled())
-		return path_walk_from(dentry_ptr, vfsmnt_ptr, root.dentry, root.mnt);
-	walk = path_walk_cached(dentry_ptr, vfsmnt_ptr, root.dentry, root.mnt, generation);
-	if (walk >= 0)
-		return walk;
-	walk = path_walk_from(dentry_ptr, vfsmnt_ptr, root.dentry, root.mnt);
-	if (walk >= 0 && !(walk & ~PATH_WALK_POS_MASK))
-		path_walk_remember(dentry_ptr, vfsmnt_ptr, root.dentry, root.mnt, generation);
-	return walk;
 }
 
 /*

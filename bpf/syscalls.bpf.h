@@ -72,9 +72,6 @@
 #define NR_mount __NR_mount
 #define NR_umount2 __NR_umount2
 #define NR_move_mount __NR_move_mount
-#define NR_open_tree __NR_open_tree
-#define NR_fsmount __NR_fsmount
-#define NR_fsconfig __NR_fsconfig
 #define NR_pivot_root __NR_pivot_root
 #define NR_chroot __NR_chroot
 #define NR_unshare __NR_unshare

@@ -19,9 +19,6 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tracerd_fork, struct task_struct *parent, struct task_struct *child)
 {
-	/* clone(CLONE_NEWNS): new mounts, maybe where freed ones were (pathcache.bpf.h). */
-	if (BPF_CORE_READ(child, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
-		namespace_changed();
 	process_fork(parent, child);
 	return 0;
 }
@@ -40,24 +37,6 @@ int BPF_PROG(tracerd_exit, struct task_struct *task)
 {
 	if (process_exit(task))
 		release_exit(task->tgid);
-	return 0;
-}
-
-/*
- * Memory pressure and drop_caches free unused dentries, whose memory a new dentry may
- * take: no earlier walk is reused past one (pathcache.bpf.h).
- */
-SEC("tp_btf/mm_shrink_slab_start")
-int BPF_PROG(tracerd_shrink_start)
-{
-	namespace_changed();
-	return 0;
-}
-
-SEC("tp_btf/mm_shrink_slab_end")
-int BPF_PROG(tracerd_shrink_end)
-{
-	namespace_changed();
 	return 0;
 }
 
@@ -160,7 +139,7 @@ enum sys_exit_action {
 	SYS_EXIT_BIND,
 	SYS_EXIT_ACCEPT,
 	SYS_EXIT_IO_URING_SETUP,
-	SYS_EXIT_NAMESPACE, /* by anyone: see pathcache.bpf.h */
+	SYS_EXIT_NAMESPACE, /* by anyone: see pathreuse.bpf.h */
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)

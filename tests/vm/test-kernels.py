@@ -47,7 +47,7 @@ SUBSET = {
     "files": ["test_files.test_open_syscall_variants",
               "test_truth.test_truth_path_relative_dotdot_symlinks"],
     "writes": ["test_files.test_write_syscall_variants"],
-    "pathcache": ["test_pathcache.test_cached_paths_follow_changes"],
+    "pathchanges": ["test_pathchanges.test_paths_follow_changes"],
     "release": ["test_release.test_release_close_range", "test_release.test_release_cloexec_at_exec"],
     "net": ["test_net.test_tcp_connect_ipv6", "test_net.test_udp_first_datagram_per_destination"],
     "dns": ["test_dns.test_dns_dig_udp", "test_dns.test_dns_getaddrinfo_then_curl"],

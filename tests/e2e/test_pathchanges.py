@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """
-Paths come from a per-CPU cache of earlier walks when nothing can have changed them
-(bpf/pathcache.bpf.h). The workload opens the same files again and again, so that the
-cache holds them, and between opens does what changes a path without changing the dentry
-or the mount opened: renames of the file, of a directory above it, an exchange of two
+Every path is exact after what changes it without changing the dentry or the mount
+opened. The workload opens the same files again and again (a cache of walks, tried and
+taken out, kept them; any reuse of walks must pass this), and between opens does what
+changes a path: renames of the file, of a directory above it, an exchange of two
 directories, a mount over a directory and its umount, a bind mount, a chroot, a new mount
-namespace, a working directory renamed under a process, and dentries freed by drop_caches
-then new files created. Every file_open line and every exec's cwd must name exactly what
-the workload expects at that moment; a path longer than the cache keeps is walked.
+namespace, a working directory renamed under a process, and dentries freed by
+drop_caches then new files created. Every file_open line and every exec's cwd must name exactly what
+the workload expects at that moment, paths of 255, 256 and 300 bytes included.
 """
 
 import json
@@ -30,7 +30,7 @@ WORKLOAD = r"""
         return ret
 
     def opened(path, shown=None, times=3):
-        # Opened times in a row: the first walks, the others may come from the cache.
+        # Opened times in a row: a cache of walks would keep the first.
         for _ in range(times):
             os.close(os.open(path, os.O_RDONLY))
             expected.append(("open", shown or os.path.abspath(path)))
@@ -80,7 +80,7 @@ WORKLOAD = r"""
     opened(os.path.join(d, "pc-c", "pc-link"))
     opened(os.path.join(d, "pc-c", "pc-renamed"))
 
-    # The longest path the cache keeps is 255 bytes; longer ones are walked every time.
+    # Around 256 bytes, the longest path the cache of walks kept.
     for total in (255, 256, 300):
         path = os.path.join(d, "pc-long%d" % total)
         while len(path) < total:
@@ -108,7 +108,7 @@ WORKLOAD = r"""
         opened(os.path.join(m, "pc-on-tmpfs"))
         check(libc.umount2(m.encode(), 0), "umount")
         opened(os.path.join(m, "pc-under"))
-        # Bind mount moved away (umount) while the cache holds its path.
+        # Bind mount moved away (umount) after its path was walked.
         check(libc.umount2(bind.encode(), 0), "umount bind")
         opened(os.path.join(m, "pc-under"))
     in_child(mounts)
@@ -159,9 +159,9 @@ WORKLOAD = r"""
 """
 
 
-def test_cached_paths_follow_changes():
-    d = tracelib.tmpdir("-pathcache")
-    out = os.path.join(tracelib.tmpdir("-pathcache-out"), "expected.json")
+def test_paths_follow_changes():
+    d = tracelib.tmpdir("-pathchanges")
+    out = os.path.join(tracelib.tmpdir("-pathchanges-out"), "expected.json")
     run = tracelib.run_tracerd([tracelib.PYTHON, "-c", textwrap.dedent(WORKLOAD), d, out])
     ch = Checks(run)
     with open(out) as f:
