@@ -201,9 +201,11 @@ struct rec_dns {
  * paths of the last TRACERD_OPEN_PATHS numbered open records, of up to
  * TRACERD_OPEN_PATH_KEEP_MAX bytes; the kernel sends the flag only for an open numbered
  * less than TRACERD_OPEN_PATHS_WINDOW before the last one, leaving the other half for
- * records in flight.
+ * records in flight. A first write follows its open closely (a compiler's output, an
+ * untarred file: a few opens apart); 4096 opens back is 0.2 s of the CI workload's, and
+ * the table is 2.2 MiB of the daemon's memory, all of it touched.
  */
-#define TRACERD_OPEN_PATHS 16384
+#define TRACERD_OPEN_PATHS 8192
 #define TRACERD_OPEN_PATHS_WINDOW (TRACERD_OPEN_PATHS / 2)
 #define TRACERD_OPEN_PATH_KEEP_MAX 256
 
