@@ -147,8 +147,11 @@ static __always_inline void file_write_flush_stale(struct write_key *key, struct
 }
 
 /*
- * A file just opened by this process: an entry under its struct file belongs to an
- * earlier file that was released without close(2), at the same address.
+ * A file just opened for writing by this process: an entry under its struct file belongs
+ * to an earlier file that was released without close(2), at the same address. Reported
+ * now, before this file's writes add to it (the same file opened again would: its inode
+ * matches). A file opened read-only adds nothing to it: an entry under it is reported at
+ * its close (file_close()) or at the process's exit, and costs the open no lookup.
  */
 static __always_inline void file_write_forget_reused(struct file *file)
 {
@@ -169,15 +172,18 @@ static __always_inline void file_open_output(struct open_args *a, struct file *f
 {
 	__u64 generation = 0, seq;
 	bool remember = false;
+	unsigned int fmode;
 	struct rec_open *rec;
 	__u32 off = 0;
 	int walk;
 
 	/* Both may send records of their own: before this one takes the buffer. */
 	if (file) {
-		file_write_forget_reused(file);
+		fmode = BPF_CORE_READ(file, f_mode);
+		if (fmode & FMODE_WRITE)
+			file_write_forget_reused(file);
 		tamper_check_open(file, a->flags, ret);
-		remember = open_paths_prepare(file, &generation);
+		remember = open_paths_prepare(file, fmode, &generation);
 	}
 	rec = record_start(REC_OPEN);
 	if (!rec)
@@ -271,6 +277,7 @@ static __always_inline bool file_write_account(struct file *file, long ret)
 static __always_inline void file_close(struct files_struct *files, int fd)
 {
 	struct file *file = fd_to_file_in(files, fd);
+	struct file *walk_file = NULL;
 	struct write_totals *t, totals;
 	struct write_key key;
 
@@ -282,8 +289,14 @@ static __always_inline void file_close(struct files_struct *files, int fd)
 		return;
 	totals = *t;
 	bpf_map_delete_elem(&write_totals, &key);
-	/* One path walk per written file: the daemon has it from the first write. */
-	file_write_output(REC_WRITE_CLOSE, &key, &totals, totals.path_sent ? NULL : file, 0);
+	/*
+	 * One path walk per written file: the daemon has it from the first write. An entry of
+	 * an earlier file at this struct file's address (released unseen) never takes this
+	 * file's path.
+	 */
+	if (!totals.path_sent && totals.inode == (__u64)BPF_CORE_READ(file, f_inode))
+		walk_file = file;
+	file_write_output(REC_WRITE_CLOSE, &key, &totals, walk_file, 0);
 }
 
 #endif

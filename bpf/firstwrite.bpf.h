@@ -88,14 +88,16 @@ static __always_inline void open_paths_read(struct file *file, struct path_pair 
 }
 
 /*
- * At an open, before its walk: whether file may be remembered, with the generation the
- * entry will need (read first: a rename that ends during the walk bumps it after).
+ * At an open, before its walk: whether file, opened with fmode, may be remembered, with
+ * the generation the entry will need (read first: a rename that ends during the walk
+ * bumps it after).
  */
-static __always_inline bool open_paths_prepare(struct file *file, __u64 *generation)
+static __always_inline bool open_paths_prepare(struct file *file, unsigned int fmode,
+						__u64 *generation)
 {
 	struct inode *inode;
 
-	if (!path_reuse_enabled() || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+	if (!path_reuse_enabled() || !(fmode & FMODE_WRITE))
 		return false;
 	inode = BPF_CORE_READ(file, f_inode);
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG ||
