@@ -19,7 +19,7 @@
 
 #define EXEHASH_SIZE_MAX (256ull << 20) /* bigger files are not read: too_large */
 #define EXEHASH_HOLD_NS (2000ull * 1000000) /* longest wait of a line for its hash: busy */
-#define EXEHASH_HOLD_BYTES (8u << 20) /* most bytes of lines held behind waiting ones */
+#define EXEHASH_HOLD_BYTES (4u << 20) /* most bytes of lines held behind waiting ones */
 #define EXEHASH_PENDING_MAX 2048 /* exec lines waiting at once; more: busy */
 #define EXEHASH_CACHE_SLOTS 4096 /* identity -> digest entries, 64 bytes each */
 /*
@@ -34,8 +34,13 @@ enum exehash_kind {
 	EXEHASH_PAUSE, /* no request: read nothing for pid milliseconds (the ring is busy) */
 };
 
-/* A drain of this many records says the ring buffer is busy: the hasher pauses. */
-#define EXEHASH_BUSY_DRAIN_RECORDS 8192
+/*
+ * A drain of this many records says the ring buffer is busy: the hasher pauses. The daemon
+ * is woken at an eighth of the ring (about 20k records): a drain past that means it falls
+ * behind. 8192 paused it at every burst of a CI job (untar, git add) on a fast machine,
+ * and 8-15 % of a CI workload's exec lines went without a hash (busy).
+ */
+#define EXEHASH_BUSY_DRAIN_RECORDS 32768
 #define EXEHASH_PAUSE_MS 200
 
 /* Daemon to hasher: one datagram, path cut to path_len bytes. */

@@ -37,6 +37,7 @@
 #include "exehash.h"
 #include "log.h"
 #include "privileges.h"
+#include "sha256.h"
 
 #define HASHER_SOCKET_FD 3
 #define HASHER_JOBS_MAX 256
@@ -440,11 +441,17 @@ static void job_step(struct hasher *h)
 	job_finish(h, j, -1);
 }
 
+static uint64_t hasher_budget_bytes_per_sec(void)
+{
+	return sha256_impl_active() == SHA256_IMPL_PORTABLE ? HASHER_BUDGET_PORTABLE :
+							      HASHER_BUDGET_SHA_INSTRUCTIONS;
+}
+
 /* Milliseconds to wait before the budget allows more reading; 0: read now. */
 static int budget_wait_ms(struct hasher *h)
 {
 	uint64_t now = monotonic_ns();
-	uint64_t window_budget = HASHER_BUDGET_BYTES_PER_SEC / (NSEC_PER_SEC / HASHER_WINDOW_NS);
+	uint64_t window_budget = hasher_budget_bytes_per_sec() / (NSEC_PER_SEC / HASHER_WINDOW_NS);
 
 	if (now < h->paused_until_ns)
 		return (h->paused_until_ns - now) / 1000000 + 1;

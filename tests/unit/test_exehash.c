@@ -286,6 +286,24 @@ static void test_limits_give_busy(void **state)
 	assert_int_equal(json_integer_value(json_object_get(h, "gone")), 0);
 }
 
+/* Lines held behind a waiting exec line past EXEHASH_HOLD_BYTES: the exec line gives up. */
+static void test_hold_bytes_give_busy(void **state)
+{
+	struct exehash_request req;
+
+	exec_record(40, "/bin/sh", 0, &dash_id);
+	assert_true(request_next(&req));
+	while (trace.hold.bytes <= EXEHASH_HOLD_BYTES)
+		exit_record(41);
+	assert_int_equal(finish(), 0); /* all held, in order */
+	exehash_expire(hashes, 1000); /* long before the hold's deadline */
+	assert_int_equal(trace.hold.bytes, 0);
+	assert_int_equal(finish(), CAPTURE_MAX_LINES); /* the capture's first lines */
+	assert_string_equal(capture_str(capture_find(&cap, "process_exec", 0), "exe_hash_missing"),
+			    "busy");
+	assert_non_null(capture_find(&cap, "process_exit", CAPTURE_MAX_LINES - 2));
+}
+
 static void test_hasher_gone(void **state)
 {
 	struct exehash_request req;
@@ -430,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_script_by_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_busy_holds_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_bytes_give_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ctime_refused, setup, teardown),
 		cmocka_unit_test(test_linehold_order),
 	};
