@@ -93,7 +93,7 @@ static __always_inline void open_paths_read(struct file *file, struct path_pair 
  * bumps it after).
  */
 static __always_inline bool open_paths_prepare(struct file *file, unsigned int fmode,
-						__u64 *generation)
+					       __u64 *generation)
 {
 	struct inode *inode;
 
