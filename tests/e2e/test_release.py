@@ -201,6 +201,37 @@ def test_release_dup2_other_reference():
     c.done()
 
 
+def test_release_unseen_then_read_only_opens():
+    # A written file released where tracerd cannot see it (its fd moved by F_DUPFD, which
+    # is not tracked, then closed by close_range), then read-only opens of other files, one
+    # of which may take its struct file's memory: the written file's totals come once,
+    # under its own path (at such a close, or at exit), never under a file only read.
+    d = tracelib.tmpdir()
+    out, other = os.path.join(d, "written.bin"), os.path.join(d, "only-read.txt")
+    with open(other, "w") as f:
+        f.write("read me\n")
+    script = _script(f"""
+        import fcntl
+        fd = written({out!r}, b"w" * 321, b"x" * 4)
+        moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 300)
+        os.close(fd)
+        close_range(moved, moved)
+        for _ in range(200):
+            r = os.open({other!r}, os.O_RDONLY)
+            assert os.read(r, 100) == b"read me\\n"
+            os.close(r)
+        kept = os.open({other!r}, os.O_RDONLY)
+        time.sleep(0.2)
+    """)
+    run = tracelib.run_tracerd(tracelib.py(script))
+    c = Checks(run)
+    w = c.one(run.lines, f"file_write of {out} (one line)", "file_write", path=out)
+    c.fields(w, "the file released unseen", bytes=325, writes=2, comm="python3")
+    read_only = tracelib.select(run.lines, "file_write", path=other)
+    c.check(not read_only, f"file_write of {other}, a file only read", read_only)
+    c.done()
+
+
 def test_release_cloexec_at_exec():
     # A close-on-exec file (os.open's default) written, a failed exec (which closes nothing:
     # written again after it), then an exec of a program that opens a marker and keeps
