@@ -91,6 +91,12 @@ void exehash_answers(struct exehash *x);
 void exehash_expire(struct exehash *x, uint64_t now_ns);
 
 /*
+ * Lines held beyond EXEHASH_HOLD_BYTES: the oldest waiting ones give up (busy) until the
+ * rest fit. After every record: a burst behind a waiting exec line can hold thousands.
+ */
+void exehash_hold_bound(struct exehash *x);
+
+/*
  * The ring buffer is busy (records drained at once): the hasher stops reading files for
  * EXEHASH_PAUSE_MS, so that its CPU goes to draining. now: BOOTTIME.
  */

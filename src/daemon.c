@@ -63,9 +63,6 @@ static int ring_record(void *ctx, void *data, size_t size)
 	STAGE_RECORD();
 	records_handle(&d->records, data, size);
 	STAGE_LEAVE();
-	/* Within one drain too: a burst behind a waiting exec line holds thousands of lines. */
-	if (d->trace.hold.bytes > EXEHASH_HOLD_BYTES)
-		exehash_expire(d->hashes, trace_boot_now_ns());
 	return 0;
 }
 

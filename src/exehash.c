@@ -478,6 +478,15 @@ void exehash_expire(struct exehash *x, uint64_t now_ns)
 			waiting_complete(x, w);
 		}
 	}
+	exehash_hold_bound(x);
+}
+
+void exehash_hold_bound(struct exehash *x)
+{
+	struct waiting_line *w;
+
+	if (!x)
+		return;
 	while (x->trace->hold.bytes > EXEHASH_HOLD_BYTES && (w = waiting_at_head(x))) {
 		parts_give_up(w->parts, HASH_MISSING_BUSY);
 		waiting_complete(x, w);

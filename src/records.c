@@ -789,6 +789,7 @@ void records_handle(struct records *r, const void *data, size_t size)
 		trace_lost_add(r->trace, records_loss_reason(h->type), 1);
 	else if (err < 0)
 		trace_lost_add(r->trace, LOSS_DECODE_ERROR, 1);
+	exehash_hold_bound(r->hashes);
 }
 
 int records_init(struct records *r, const struct records_config *cfg)
