@@ -2,7 +2,6 @@
 #include "gzip.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +16,6 @@ struct gzip_encoder {
 	size_t bound;
 #ifdef TRACERD_GZIP_ISAL
 	struct isal_zstream stream; /* 80 KiB of hash tables: kept, not on the stack */
-	bool vector_upper_clear; /* vzeroupper after each member (see vector_upper_clear()) */
 #else
 	struct libdeflate_compressor *compressor;
 #endif
@@ -54,30 +52,16 @@ static size_t gzip_bound_of(size_t max_in)
  * clear and 85 after, its whole CPU 345 ns a record before and 231 after. vzeroupper is an
  * AVX instruction: only where the CPU and the kernel have AVX, where igzip may use it.
  */
+static void vector_upper_clear(void)
+{
 #if defined(__x86_64__)
-static bool vector_upper_clear_needed(void)
-{
-	return __builtin_cpu_supports("avx");
-}
-
-static void vector_upper_clear(void)
-{
-	__asm__ volatile("vzeroupper");
-}
-#else
-static bool vector_upper_clear_needed(void)
-{
-	return false;
-}
-
-static void vector_upper_clear(void)
-{
-}
+	if (__builtin_cpu_supports("avx"))
+		__asm__ volatile("vzeroupper");
 #endif
+}
 
 static int gzip_backend_init(struct gzip_encoder *e)
 {
-	e->vector_upper_clear = vector_upper_clear_needed();
 	return 0;
 }
 
@@ -97,8 +81,7 @@ static size_t gzip_backend_encode(struct gzip_encoder *e, const void *in, size_t
 	s->next_out = out;
 	s->avail_out = cap;
 	rc = isal_deflate_stateless(s);
-	if (e->vector_upper_clear)
-		vector_upper_clear();
+	vector_upper_clear();
 	if (rc != COMP_OK || s->avail_in)
 		return 0;
 	return s->total_out;
