@@ -190,7 +190,7 @@ static __always_inline void io_uring_submit(struct io_kiocb *req)
 	struct io_uring_req_state st = {};
 	__u64 key = (__u64)req;
 
-	/* By anyone, and run whenever: no earlier walk can be reused (pathreuse.bpf.h). */
+	/* By anyone, and run whenever: no earlier walk can be reused (firstwrite.bpf.h). */
 	if (op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT)
 		path_reuse_off = 1;
 	if (!io_uring_op_kept(op) || !current_wanted())

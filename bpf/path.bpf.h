@@ -8,12 +8,39 @@
 #ifndef TRACERD_PATH_BPF_H
 #define TRACERD_PATH_BPF_H
 
-#include "pathreuse.bpf.h" /* path_pair_read(), task_root_read() */
+#include "common.bpf.h"
 
 #define PATH_BUF_SIZE (2 * TRACERD_PATH_MAX)
 #define PATH_END TRACERD_PATH_MAX
 #define PATH_POS_MASK (TRACERD_PATH_MAX - 1)
 #define PATH_MAX_DEPTH 160
+
+/* A dentry and the mount it was reached through, read in one go: struct path's layout. */
+struct path_pair {
+	__u64 mnt;
+	__u64 dentry;
+};
+
+/* A struct path in one read where its layout is path_pair's (every kernel so far). */
+static __always_inline void path_pair_read(const struct path *src, struct path_pair *dst)
+{
+	if (bpf_core_field_offset(struct path, mnt) != __builtin_offsetof(struct path_pair, mnt) ||
+	    bpf_core_field_offset(struct path, dentry) !=
+		    __builtin_offsetof(struct path_pair, dentry)) {
+		dst->mnt = (__u64)BPF_CORE_READ(src, mnt);
+		dst->dentry = (__u64)BPF_CORE_READ(src, dentry);
+		return;
+	}
+	bpf_core_read(dst, sizeof(*dst), src);
+}
+
+/* The current task's root, in two reads. */
+static __always_inline void task_root_read(struct path_pair *root)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	path_pair_read(&BPF_CORE_READ(task, fs)->root, root);
+}
 
 /* path_walk() result: the start offset in the low 16 bits, these flags above. */
 #define PATH_WALK_POS_MASK 0xffff

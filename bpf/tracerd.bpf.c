@@ -139,7 +139,7 @@ enum sys_exit_action {
 	SYS_EXIT_BIND,
 	SYS_EXIT_ACCEPT,
 	SYS_EXIT_IO_URING_SETUP,
-	SYS_EXIT_NAMESPACE, /* by anyone: see pathreuse.bpf.h */
+	SYS_EXIT_NAMESPACE, /* by anyone: see firstwrite.bpf.h */
 };
 
 static __always_inline enum sys_exit_action sys_exit_action_of(long nr)
