@@ -151,7 +151,8 @@ static __always_inline void file_write_flush_stale(struct write_key *key, struct
  * to an earlier file that was released without close(2), at the same address. Reported
  * now, before this file's writes add to it (the same file opened again would: its inode
  * matches). A file opened read-only adds nothing to it: an entry under it is reported at
- * its close (file_close()) or at the process's exit, and costs the open no lookup.
+ * the process's exit, or when a file opened for writing takes the address, and costs
+ * neither the open nor the close (file_close()) a lookup.
  */
 static __always_inline void file_write_forget_reused(struct file *file)
 {
@@ -273,7 +274,13 @@ static __always_inline bool file_write_account(struct file *file, long ret)
 	return file_write_account_inode(file, BPF_CORE_READ(file, f_inode), ret);
 }
 
-/* The process closes a file it wrote to: report once no other reference is left. */
+/*
+ * The process closes a file it wrote to: report once no other reference is left. Only a
+ * file open for writing can have totals of its own, and most files closed were only read:
+ * they cost no lookup (a hash lookup in a table of 64k buckets misses the CPU's caches). An
+ * entry under a read-only file's address is an earlier file's, released unseen: the
+ * process's exit reports it, or the next file opened for writing at that address.
+ */
 static __always_inline void file_close(struct files_struct *files, int fd)
 {
 	struct file *file = fd_to_file_in(files, fd);
@@ -281,7 +288,7 @@ static __always_inline void file_close(struct files_struct *files, int fd)
 	struct write_totals *t, totals;
 	struct write_key key;
 
-	if (!file)
+	if (!file || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
 		return;
 	key = file_write_key(file);
 	t = bpf_map_lookup_elem(&write_totals, &key);
