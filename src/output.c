@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "gzip.h"
 #include "stages.h"
 
@@ -117,24 +118,6 @@ int output_fd(const struct output *out)
 	return out->fd;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* The stage as one complete gzip member, in one write. */
 static int output_write_member(struct output *out)
 {
@@ -145,7 +128,7 @@ static int output_write_member(struct output *out)
 	len = gzip_encode(out->encoder, out->stage, out->stage_len, out->member, out->member_cap);
 	STAGE_LEAVE();
 	STAGE_ENTER(STAGE_WRITE);
-	err = len ? write_all(out->fd, out->member, len) : -EIO;
+	err = len ? fileio_write_all(out->fd, out->member, len) : -EIO;
 	STAGE_LEAVE();
 
 	if (!err) {
@@ -167,7 +150,7 @@ int output_flush(struct output *out, uint64_t *ret_lost_lines)
 		return 0;
 	if (out->plain) {
 		STAGE_ENTER(STAGE_WRITE);
-		err = write_all(out->fd, out->stage, out->stage_len);
+		err = fileio_write_all(out->fd, out->stage, out->stage_len);
 		STAGE_LEAVE();
 	} else {
 		err = output_write_member(out);
