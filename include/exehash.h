@@ -79,6 +79,13 @@ struct exehash *exehash_new(int fd, struct trace *t);
 void exehash_free(struct exehash *x);
 
 /*
+ * The cache kept across runs (hashcache.h): entries known before the run, answered as the
+ * daemon's own; and each known entry in turn, from *pos on, for saving (false at the end).
+ */
+void exehash_cache_preload(void *ctx, const struct rec_file_id *id, const uint8_t *digest);
+bool exehash_cache_next(void *ctx, unsigned int *pos, struct rec_file_id *id, uint8_t *digest);
+
+/*
  * Ends the process_exec line rec began in t->line: with its hash fields now when the cache
  * knows them, else held until the hasher answers or the hold limits pass.
  */

@@ -18,6 +18,7 @@ struct options {
 	const char *job_id;
 	const char *out_path; /* "-" is stdout, plain JSONL */
 	const char *pid_file; /* NULL when not given */
+	const char *hash_cache; /* --hash-cache: NULL when not given */
 	unsigned int flush_interval_ms;
 	unsigned int ringbuf_kb; /* --ring-buffer-kb, power of two */
 	bool force;

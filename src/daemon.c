@@ -26,6 +26,7 @@
 #include "command.h"
 #include "evloop.h"
 #include "exehash.h"
+#include "hashcache.h"
 #include "hasher.h"
 #include "log.h"
 #include "privileges.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct evloop loop;
 	struct exehash *hashes;
 	int hasher_fd; /* the hasher's socket (src/hasher.c); -1: none */
+	int hash_cache_fd; /* --hash-cache, opened before go-live; -1: none */
 	pid_t hasher_pid;
 	sigset_t orig_mask;
 	uint64_t last_flush_ns;
@@ -321,6 +323,62 @@ static int daemon_start(struct daemon *d, struct output **ret_out)
 	return err;
 }
 
+static const char *hash_cache_problem(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "it is a symlink";
+	case -EPERM:
+		return "not a regular file of tracerd's user, or writable by others";
+	case -EFBIG:
+		return "larger than a hash cache grows";
+	case -EBADMSG:
+		return "not a tracerd hash cache (left as it is)";
+	}
+	return strerror(-err);
+}
+
+/*
+ * --hash-cache: the hashes of earlier runs, before go-live (the fd stays for the rewrite at
+ * exit). Nothing to hash with (no hasher), nothing to keep.
+ */
+static void daemon_hash_cache_load(struct daemon *d)
+{
+	const char *path = d->opts->hash_cache;
+	unsigned int bad = 0;
+	int fd, n;
+
+	if (!path || d->hasher_fd < 0)
+		return;
+	n = hashcache_open(path, &fd);
+	if (n < 0) {
+		log_msg("warning: --hash-cache '%s' not used: %s", path, hash_cache_problem(n));
+		return;
+	}
+	n = hashcache_read(fd, exehash_cache_preload, d->hashes, &bad);
+	if (n < 0) {
+		log_msg("warning: --hash-cache '%s' not used: %s", path, hash_cache_problem(n));
+		close(fd);
+		return;
+	}
+	if (bad)
+		log_msg("warning: --hash-cache '%s': %u malformed lines skipped", path, bad);
+	d->hash_cache_fd = fd;
+}
+
+/* After the last answers: the file gets everything known now, the old entries included. */
+static void daemon_hash_cache_save(struct daemon *d)
+{
+	int n;
+
+	if (d->hash_cache_fd < 0)
+		return;
+	n = hashcache_write(d->hash_cache_fd, exehash_cache_next, d->hashes);
+	if (n < 0)
+		log_msg("warning: --hash-cache '%s' not written: %s", d->opts->hash_cache,
+			strerror(-n));
+}
+
 static int daemon_records_init(struct daemon *d)
 {
 	struct records_config cfg = {
@@ -336,6 +394,7 @@ static int daemon_records_init(struct daemon *d)
 	d->hashes = exehash_new(d->hasher_fd, &d->trace);
 	if (!d->hashes)
 		return -ENOMEM;
+	daemon_hash_cache_load(d);
 	cfg.hashes = d->hashes;
 	cfg.cgroups = d->cgroups;
 	if (strcmp(d->opts->out_path, "-") != 0)
@@ -384,6 +443,7 @@ static void daemon_finish(struct daemon *d)
 	STAGE_ENTER(STAGE_LOOP);
 	daemon_drain(d);
 	daemon_wait_hashes(d);
+	daemon_hash_cache_save(d);
 	records_finish(&d->records);
 	daemon_collect_losses(d);
 	trace_write_end(&d->trace);
@@ -408,6 +468,8 @@ static void daemon_cleanup(struct daemon *d)
 		exehash_free(d->hashes);
 	else if (d->hasher_fd >= 0)
 		close(d->hasher_fd);
+	if (d->hash_cache_fd >= 0)
+		close(d->hash_cache_fd);
 	hasher_stop(d->hasher_pid);
 	cgroup_cache_free(d->cgroups);
 	ring_buffer__free(d->ring);
@@ -429,6 +491,8 @@ static void heap_keep_large_blocks_apart(void)
 {
 	if (!mallopt(M_MMAP_THRESHOLD, 256 * 1024))
 		log_msg("warning: cannot set malloc's mmap threshold; the heap may stay large");
+	if (!mallopt(M_TRIM_THRESHOLD, 8 << 20))
+		log_msg("warning: cannot set malloc's trim threshold");
 }
 
 int daemon_run(const struct options *opts)
@@ -437,6 +501,7 @@ int daemon_run(const struct options *opts)
 		.opts = opts,
 		.has_command = opts->command != NULL,
 		.hasher_fd = -1,
+		.hash_cache_fd = -1,
 	};
 	struct output *out = NULL;
 	int status = 1;

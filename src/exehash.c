@@ -129,6 +129,31 @@ static void cache_store(struct exehash *x, const struct rec_file_id *id, const u
 		memcpy(s->digest, digest, SHA256_DIGEST_LEN);
 }
 
+void exehash_cache_preload(void *ctx, const struct rec_file_id *id, const uint8_t *digest)
+{
+	struct exehash *x = ctx;
+
+	if (id->size <= EXEHASH_SIZE_MAX)
+		cache_store(x, id, digest);
+}
+
+bool exehash_cache_next(void *ctx, unsigned int *pos, struct rec_file_id *id, uint8_t *digest)
+{
+	struct exehash *x = ctx;
+
+	for (; *pos < EXEHASH_CACHE_SLOTS; (*pos)++) {
+		const struct cache_slot *s = &x->cache[*pos];
+
+		if (!s->used || s->requested)
+			continue;
+		*id = s->id;
+		memcpy(digest, s->digest, SHA256_DIGEST_LEN);
+		(*pos)++;
+		return true;
+	}
+	return false;
+}
+
 /* The request for id failed: the next exec of the file asks again. */
 static void cache_forget_request(struct exehash *x, const struct rec_file_id *id)
 {

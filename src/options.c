@@ -17,6 +17,7 @@ enum option_id {
 	OPT_JOB_ID = 256,
 	OPT_OUT,
 	OPT_PID_FILE,
+	OPT_HASH_CACHE,
 	OPT_FLUSH_INTERVAL,
 	OPT_RING_BUFFER_KB,
 	OPT_FORCE,
@@ -28,6 +29,7 @@ static const struct option long_options[] = {
 	{ "job-id", required_argument, NULL, OPT_JOB_ID },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "hash-cache", required_argument, NULL, OPT_HASH_CACHE },
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH_INTERVAL },
 	{ "ring-buffer-kb", required_argument, NULL, OPT_RING_BUFFER_KB },
 	{ "force", no_argument, NULL, OPT_FORCE },
@@ -223,6 +225,8 @@ static int apply_option(struct parse_state *st, int id, const char *name, const 
 		return set_path(st, name, value, &opts->out_path);
 	case OPT_PID_FILE:
 		return set_path(st, name, value, &opts->pid_file);
+	case OPT_HASH_CACHE:
+		return set_path(st, name, value, &opts->hash_cache);
 	case OPT_FLUSH_INTERVAL:
 		return set_flush_interval(st, value);
 	case OPT_RING_BUFFER_KB:
@@ -345,6 +349,8 @@ void options_print_usage(FILE *f)
 		"  --out PATH           the gzip JSONL file to write (required); '-' writes\n"
 		"                       plain JSONL to stdout\n"
 		"  --pid-file PATH      write tracerd's pid here once tracing is live\n"
+		"  --hash-cache PATH    keep executables' hashes here from one run to the\n"
+		"                       next (a runner's jobs share its toolchain)\n"
 		"  --flush-interval MS  make buffered events readable in the file this often\n"
 		"                       (%d-%d, default %d)\n"
 		"  --ring-buffer-kb N   kernel ring buffer size in KiB, a power of two\n"

@@ -12,15 +12,19 @@ out=$root/build/fuzz
 CLANG=${CLANG:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root/include"
 
-mkdir -p "$out/corpus/fuzz_dns" "$out/corpus/fuzz_json" "$out/corpus/fuzz_records"
+mkdir -p "$out/corpus/fuzz_dns" "$out/corpus/fuzz_json" "$out/corpus/fuzz_records" \
+	"$out/corpus/fuzz_hashcache"
 $CLANG $flags "$root/tests/fuzz/fuzz_dns.c" "$root/src/dns.c" "$root/src/text.c" -o "$out/fuzz_dns"
 $CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" "$root/src/text.c" -ljansson \
 	-o "$out/fuzz_json"
+# The hash cache's lines: read back only as exactly what would be written.
+$CLANG $flags -std=gnu11 -D_GNU_SOURCE "$root/tests/fuzz/fuzz_hashcache.c" \
+	"$root/src/hashcache.c" "$root/src/fileio.c" -o "$out/fuzz_hashcache"
 
 # Record decoding: records.c and everything a record passes through to the gzip file.
 # The kernel's write totals come from a callback the target gives: no libbpf.
 record_srcs=""
-for m in records trace output json timefmt format dns dnscache cgroup container pathnorm \
+for m in records trace output fileio json timefmt format dns dnscache cgroup container pathnorm \
 	writes openpaths proctable table text log linehead linehold exehash sha256 gzip; do
 	record_srcs="$record_srcs $root/src/$m.c"
 done
@@ -52,7 +56,9 @@ printf '%b' '\022\064\201\200\000\001\000\003\000\000\000\000'"$name"'\000\001\0
 '\300\014\000\001\000\001\000\000\001\054\000\004\135\270\330\042' \
 '\300\014\000\034\000\001\000\000\016\020\000\020\046\006\050\000\002\040\000\001' \
 '\000\000\000\000\000\000\000\001' >"$out/corpus/fuzz_dns/response"
+printf '%s' 'f5adb8bf0100ed0f8c7782ca5f92814e9229525a4b4e0d401cf3bea09ac960a6 266338305 247728 125640 1796225455 692960734' >"$out/corpus/fuzz_hashcache/entry"
 printf '%b' 'caf\303\251 \360\237\230\200 \355\240\200 \300\257 "\\\n\000\177' \
 	>"$out/corpus/fuzz_json/mixed"
 
-exec "$root/tests/fuzz/run-targets.sh" "$out" "$seconds" "" fuzz_dns fuzz_json fuzz_records
+exec "$root/tests/fuzz/run-targets.sh" "$out" "$seconds" "" fuzz_dns fuzz_json fuzz_records \
+	fuzz_hashcache

@@ -215,12 +215,13 @@ grep -q 'kept the traces in /var/lib/tracerd' "$dir/apt.log" || fail "purge did 
 [ -z "$conffile" ] || [ ! -e "$conffile" ] || fail "purge left $conffile"
 rm -r "$root/var/lib/tracerd"
 
-step "install and purge (an empty /var/lib/tracerd)"
+step "install and purge (/var/lib/tracerd with the hash cache alone)"
 # dpkg directly: the dependencies are still there, and apt's part is tested above.
 in_root dpkg -i "$deb_in" >"$dir/apt.log" 2>&1 || { cat "$dir/apt.log" >&2; fail "dpkg -i"; }
 mkdir -p "$root/var/lib/tracerd"
+printf '# tracerd hash cache 1\n' >"$root/var/lib/tracerd/exehash.cache"
 in_root dpkg --purge tracerd >"$dir/apt.log" 2>&1 || { cat "$dir/apt.log" >&2; fail "dpkg --purge"; }
-[ ! -e "$root/var/lib/tracerd" ] || fail "purge left an empty /var/lib/tracerd"
+[ ! -e "$root/var/lib/tracerd" ] || fail "purge left /var/lib/tracerd (with only the hash cache)"
 [ -z "$(status)" ] || in_root dpkg-query -W -f='${Status}' tracerd | grep -q 'not-installed' ||
 	fail "after purge, dpkg says: $(status)"
 

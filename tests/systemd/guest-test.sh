@@ -169,6 +169,12 @@ hashed=$(gzip -dc "$trace" | grep '"type":"process_exec"' | grep '"exe":"/dev/sh
 	grep -c "\"exe_sha256\":\"$true_sha\"")
 check trace-exe-sha256 "process_exec lines of /dev/shm/tracerd-true with its sha256: $hashed" \
 	[ "${hashed:-0}" -ge 1 ]
+# The unit keeps the hashes for the next job: the file is root's alone and holds this one.
+cache=/var/lib/tracerd/exehash.cache
+cache_mode=$(stat -c %a "$cache" 2>/dev/null)
+cached=$(grep -c "^$true_sha " "$cache" 2>/dev/null)
+check hash-cache-kept "$cache mode ${cache_mode:-missing}, lines of tracerd-true's sha256: ${cached:-0}" \
+	test "${cache_mode:-missing}" = 600 -a "${cached:-0}" -ge 1
 cp "$trace" $out/trace.jsonl.gz
 printf 'job=%s\nmain_pid=%s\nmarker=%s\noom_pid=%s\n' "$job" "$pid" "$marker" "$oompid" \
 	>$out/facts

@@ -179,6 +179,61 @@ static void test_held_in_order_then_cached(void **state)
 	assert_int_equal(json_integer_value(json_object_get(h, "cached")), 1);
 }
 
+/*
+ * The hash cache of earlier runs: a preloaded identity answers at once, as cached; another
+ * identity (the same file changed) is asked of the hasher; saving gives both, the one still
+ * waiting for an answer not.
+ */
+static void test_preloaded_cache(void **state)
+{
+	struct rec_file_id changed = dash_id, waiting = dash_id, id;
+	uint8_t digest[SHA256_DIGEST_LEN], saved[4][SHA256_DIGEST_LEN];
+	struct rec_file_id saved_ids[4];
+	struct exehash_request req;
+	unsigned int pos = 0;
+	int count = 0;
+	json_t *ex, *h;
+
+	memset(digest, 0xab, sizeof(digest));
+	exehash_cache_preload(hashes, &dash_id, digest);
+	exec_record(10, "/bin/sh", 0, &dash_id);
+	assert_false(request_next(&req));
+	changed.ctime_nsec++;
+	exec_record(11, "/bin/sh", 0, &changed);
+	assert_true(request_next(&req));
+	assert_memory_equal(&req.id, &changed, sizeof(changed));
+	answer(&req, -1, 0xcd, false);
+	waiting.ino++;
+	exec_record(12, "/bin/sh", 0, &waiting);
+	assert_true(request_next(&req));
+	while (count < 4 && exehash_cache_next(hashes, &pos, &id, digest)) {
+		saved_ids[count] = id;
+		memcpy(saved[count++], digest, sizeof(digest));
+	}
+	assert_int_equal(count, 2);
+	for (int i = 0; i < count; i++) {
+		bool first = !memcmp(&saved_ids[i], &dash_id, sizeof(dash_id));
+
+		assert_true(first || !memcmp(&saved_ids[i], &changed, sizeof(changed)));
+		assert_int_equal(saved[i][0], first ? 0xab : 0xcd);
+	}
+	answer(&req, -1, 0xef, false);
+	trace_write_end(&trace);
+	finish();
+	ex = capture_find(&cap, "process_exec", 0);
+	assert_string_equal(capture_str(ex, "exe_sha256"), ab_hex);
+	h = json_object_get(capture_find(&cap, "trace_end", 0), "hashes");
+	assert_int_equal(json_integer_value(json_object_get(h, "computed")), 2);
+	assert_int_equal(json_integer_value(json_object_get(h, "cached")), 1);
+	/* Too large to hash: never preloaded. */
+	changed.size = EXEHASH_SIZE_MAX + 1;
+	exehash_cache_preload(hashes, &changed, digest);
+	pos = 0;
+	count = 0;
+	while (exehash_cache_next(hashes, &pos, &id, digest))
+		assert_true(id.size <= EXEHASH_SIZE_MAX && ++count <= 3);
+}
+
 /* A build runs cc many times before the first answer: one request, all lines hashed. */
 static void test_same_file_asked_once(void **state)
 {
@@ -446,6 +501,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_held_in_order_then_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preloaded_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_file_asked_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_followers_share_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_two_parts, setup, teardown),

@@ -45,6 +45,7 @@ static void test_minimal(void **state)
 	assert_string_equal(opts.job_id, "build-1");
 	assert_string_equal(opts.out_path, "/var/log/t.jsonl.gz");
 	assert_null(opts.pid_file);
+	assert_null(opts.hash_cache);
 	assert_int_equal(opts.flush_interval_ms, OPTIONS_FLUSH_MS_DEFAULT);
 	assert_int_equal(opts.ringbuf_kb, OPTIONS_RINGBUF_KB_DEFAULT);
 	assert_false(opts.force);
@@ -56,8 +57,9 @@ static void test_minimal(void **state)
 static void test_everything(void **state)
 {
 	char **argv = ARGV("--job-id", "gh.1234_5-a", "--out", "-", "--pid-file", "/run/t.pid",
-			   "--flush-interval", "250", "--ring-buffer-kb", "4096", "--force", "--",
-			   "make", "-j4", "--keep-going", "--", "test");
+			   "--flush-interval", "250", "--ring-buffer-kb", "4096", "--force",
+			   "--hash-cache", "/var/lib/tracerd/exehash.cache", "--", "make", "-j4",
+			   "--keep-going", "--", "test");
 
 	assert_int_equal(parse(argv), 0);
 	assert_string_equal(opts.job_id, "gh.1234_5-a");
@@ -66,8 +68,9 @@ static void test_everything(void **state)
 	assert_int_equal(opts.flush_interval_ms, 250);
 	assert_int_equal(opts.ringbuf_kb, 4096);
 	assert_true(opts.force);
+	assert_string_equal(opts.hash_cache, "/var/lib/tracerd/exehash.cache");
 	/* The command and its own options, "--" included, untouched. */
-	assert_ptr_equal(opts.command, argv + 13);
+	assert_ptr_equal(opts.command, argv + 15);
 	assert_string_equal(opts.command[0], "make");
 	assert_string_equal(opts.command[1], "-j4");
 	assert_string_equal(opts.command[2], "--keep-going");
@@ -158,6 +161,8 @@ static void test_option_values(void **state)
 	assert_usage_error(ARGV("--job-id", "j", "--out="), "--out needs a non-empty path");
 	assert_usage_error(ARGV("--job-id", "j", "--out", "o", "--pid-file="),
 			   "--pid-file needs a non-empty path");
+	assert_usage_error(ARGV("--job-id", "j", "--out", "o", "--hash-cache", ""),
+			   "--hash-cache needs a non-empty path");
 }
 
 static void test_repeated_options(void **state)
@@ -346,7 +351,7 @@ static void test_usage_lists_every_option(void **state)
 	static const char *const names[] = {
 		"--job-id ID",	      "--out PATH", "--pid-file PATH", "--flush-interval MS",
 		"--ring-buffer-kb N", "--force",    "--help",	       "--version",
-		"-- COMMAND"
+		"--hash-cache PATH",  "-- COMMAND"
 	};
 	char *text = NULL, *line;
 	size_t len = 0, i;
