@@ -351,14 +351,13 @@ static void daemon_hash_cache_load(struct daemon *d)
 	if (!path || d->hasher_fd < 0)
 		return;
 	n = hashcache_open(path, &fd);
-	if (n < 0) {
-		log_msg("warning: --hash-cache '%s' not used: %s", path, hash_cache_problem(n));
-		return;
+	if (n >= 0) {
+		n = hashcache_read(fd, exehash_cache_preload, d->hashes, &bad);
+		if (n < 0)
+			close(fd);
 	}
-	n = hashcache_read(fd, exehash_cache_preload, d->hashes, &bad);
 	if (n < 0) {
 		log_msg("warning: --hash-cache '%s' not used: %s", path, hash_cache_problem(n));
-		close(fd);
 		return;
 	}
 	if (bad)
@@ -491,8 +490,6 @@ static void heap_keep_large_blocks_apart(void)
 {
 	if (!mallopt(M_MMAP_THRESHOLD, 256 * 1024))
 		log_msg("warning: cannot set malloc's mmap threshold; the heap may stay large");
-	if (!mallopt(M_TRIM_THRESHOLD, 8 << 20))
-		log_msg("warning: cannot set malloc's trim threshold");
 }
 
 int daemon_run(const struct options *opts)
