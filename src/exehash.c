@@ -243,6 +243,21 @@ static bool script_path(const struct rec_exec *rec, char *out, uint32_t *ret_len
 	return true;
 }
 
+/*
+ * The wall-clock time of a boot-clock instant. A timestamp past 2^63 ns (292 years of
+ * uptime) comes from no kernel, only from a corrupt record: it reads as the latest time
+ * there is rather than overflowing.
+ */
+static int64_t boot_to_unix(const struct exehash *x, uint64_t boot_ns)
+{
+	int64_t unix_ns;
+
+	if (boot_ns > INT64_MAX ||
+	    __builtin_add_overflow((int64_t)boot_ns, x->trace->boot_to_unix_ns, &unix_ns))
+		return INT64_MAX;
+	return unix_ns;
+}
+
 /* Sends one request; false when the hasher cannot take it now. */
 static bool request_send(struct exehash *x, const struct exehash_request *req)
 {
@@ -289,7 +304,7 @@ static void exehash_requests(struct exehash *x, const struct rec_exec *rec, stru
 	if (parts[1].state == PART_WAITING) {
 		req->kind = EXEHASH_SCRIPT;
 		memset(&req->id, 0, sizeof(req->id));
-		req->exec_unix_ns = (int64_t)rec->h.timestamp_ns + x->trace->boot_to_unix_ns;
+		req->exec_unix_ns = boot_to_unix(x, rec->h.timestamp_ns);
 		if (!script_path(rec, req->path, &req->path_len))
 			parts[1].state = HASH_MISSING_UNREADABLE;
 		else if (!request_send(x, req))

@@ -109,7 +109,7 @@ int hashcache_format_line(const struct rec_file_id *id, const uint8_t *digest, c
 	char sum[SHA256_DIGEST_LEN * 2 + 1];
 	int n;
 
-	/* A change time before 1970 cannot be written in the format: not kept. */
+	/* Not kept: a change time before 1970 (the format has no sign), anonymous devices. */
 	if (id->ctime_sec < 0 || id->ctime_nsec > 999999999 || !device_kept(id->dev))
 		return -EINVAL;
 	for (int i = 0; i < SHA256_DIGEST_LEN; i++) {
@@ -140,7 +140,8 @@ static int file_check(int fd, off_t *ret_size)
 	return 0;
 }
 
-static ssize_t pread_whole(int fd, char *buf, size_t size)
+/* The whole file from its start, wherever the fd's offset was left. */
+static ssize_t read_from_start(int fd, char *buf, size_t size)
 {
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
@@ -236,7 +237,7 @@ int hashcache_read(int fd, hashcache_entry_fn fn, void *ctx, unsigned int *ret_b
 	text = malloc(size + 1);
 	if (!text)
 		return -ENOMEM;
-	len = pread_whole(fd, text, size);
+	len = read_from_start(fd, text, size);
 	if (len < 0) {
 		err = len;
 		goto out;
