@@ -30,7 +30,7 @@ static int parse_digest(const char **p, const char *end, uint8_t *digest)
 {
 	const char *s = *p;
 
-	if (end - s < SHA256_DIGEST_LEN * 2)
+	if (end - s < SHA256_HEX_LEN)
 		return -EINVAL;
 	for (int i = 0; i < SHA256_DIGEST_LEN; i++) {
 		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
@@ -39,7 +39,7 @@ static int parse_digest(const char **p, const char *end, uint8_t *digest)
 			return -EINVAL;
 		digest[i] = hi << 4 | lo;
 	}
-	*p = s + SHA256_DIGEST_LEN * 2;
+	*p = s + SHA256_HEX_LEN;
 	return 0;
 }
 
@@ -105,18 +105,14 @@ int hashcache_parse_line(const char *line, size_t len, struct rec_file_id *id, u
 int hashcache_format_line(const struct rec_file_id *id, const uint8_t *digest, char *buf,
 			  size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	char sum[SHA256_DIGEST_LEN * 2 + 1];
+	char sum[SHA256_HEX_LEN + 1];
 	int n;
 
 	/* Not kept: a change time before 1970 (the format has no sign), anonymous devices. */
 	if (id->ctime_sec < 0 || id->ctime_nsec > 999999999 || !device_kept(id->dev))
 		return -EINVAL;
-	for (int i = 0; i < SHA256_DIGEST_LEN; i++) {
-		sum[2 * i] = hex[digest[i] >> 4];
-		sum[2 * i + 1] = hex[digest[i] & 15];
-	}
-	sum[SHA256_DIGEST_LEN * 2] = '\0';
+	sha256_hex(digest, sum);
+	sum[SHA256_HEX_LEN] = '\0';
 	n = snprintf(buf, size, "%s %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRIu32 "\n",
 		     sum, (uint32_t)id->dev, (uint64_t)id->ino, (uint64_t)id->size,
 		     (int64_t)id->ctime_sec, (uint32_t)id->ctime_nsec);

@@ -19,7 +19,7 @@ $CLANG $flags "$root/tests/fuzz/fuzz_json.c" "$root/src/json.c" "$root/src/text.
 	-o "$out/fuzz_json"
 # The hash cache's lines: read back only as exactly what would be written.
 $CLANG $flags -std=gnu11 -D_GNU_SOURCE "$root/tests/fuzz/fuzz_hashcache.c" \
-	"$root/src/hashcache.c" "$root/src/fileio.c" -o "$out/fuzz_hashcache"
+	"$root/src/hashcache.c" "$root/src/fileio.c" "$root/src/sha256.c" -o "$out/fuzz_hashcache"
 
 # Record decoding: records.c and everything a record passes through to the gzip file.
 # The kernel's write totals come from a callback the target gives: no libbpf.
